@@ -1,0 +1,134 @@
+//! The supervised command: spawned in its own process group with a parent-death signal,
+//! signalled as a group, reaped (with any orphans it leaves, zklock being their subreaper), and
+//! stopped with a grace period.
+
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::signal::Signal;
+
+/// Makes zklock the reaper of the command's orphaned descendants, so that none escapes to init
+/// while zklock still has to stop them before releasing the lock.
+pub fn become_subreaper() {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer flag and touches no memory.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+}
+
+/// A running command; its pid is also its process group id.
+#[derive(Debug)]
+pub struct Child {
+    pid: i32,
+    status: Option<i32>,
+}
+
+/// Starts `argv` with `env` added, stdin/stdout/stderr inherited.
+///
+/// Must be called from the main thread: Linux sends the parent-death signal when the *thread*
+/// that forked exits, and only the main thread lives as long as zklock.
+pub fn spawn(argv: &[String], env: &[(&str, String)]) -> Result<Child, Error> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err(Error::Usage("no command given".into()));
+    };
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .process_group(0);
+    // SAFETY: getpid is async-signal-safe and has no preconditions.
+    let zklock = unsafe { libc::getpid() };
+    // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // zklock may have died before the prctl took effect.
+            if libc::getppid() != zklock {
+                libc::_exit(137);
+            }
+            for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+    match command.spawn() {
+        Ok(child) => {
+            let pid = child.id() as i32;
+            // Also set the group from the parent, so a signal sent right away cannot miss it.
+            // SAFETY: setpgid on our own child; failure (it already exec'd) is harmless.
+            unsafe { libc::setpgid(pid, pid) };
+            Ok(Child { pid, status: None })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::CommandNotFound(format!(
+            "{program}: command not found"
+        ))),
+        Err(e) => Err(Error::CannotExecute(format!("{program}: {e}"))),
+    }
+}
+
+impl Child {
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Sends `sig` to the command's whole process group (and SIGCONT, so a stopped group can
+    /// act on it).
+    pub fn signal(&self, sig: Signal) {
+        // SAFETY: kill with a negative pid signals a process group; no memory is touched.
+        unsafe {
+            libc::kill(-self.pid, sig.0);
+            if sig.0 != libc::SIGKILL {
+                libc::kill(-self.pid, libc::SIGCONT);
+            }
+        }
+    }
+
+    /// Reaps every exited child of zklock (orphans included); returns the command's exit status
+    /// once it has exited: its code, or 128+N when signal N killed it.
+    pub fn reap(&mut self) -> Option<i32> {
+        loop {
+            let mut raw = 0;
+            // SAFETY: waitpid writes only to `raw`.
+            let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG) };
+            if pid <= 0 {
+                return self.status;
+            }
+            if pid == self.pid {
+                self.status = Some(if libc::WIFSIGNALED(raw) {
+                    128 + libc::WTERMSIG(raw)
+                } else {
+                    libc::WEXITSTATUS(raw)
+                });
+            }
+        }
+    }
+
+    /// True while any process remains in the command's process group.
+    fn group_alive(&mut self) -> bool {
+        self.reap();
+        // SAFETY: signal 0 only checks for existence.
+        unsafe { libc::kill(-self.pid, 0) == 0 }
+    }
+
+    /// After the command exited: stops whatever it left in its process group with `sig`, then
+    /// SIGKILL after `grace`, and reaps them. Nothing of the command runs once this returns.
+    pub async fn stop_rest(&mut self, sig: Signal, grace: Duration) {
+        if !self.group_alive() {
+            return;
+        }
+        self.signal(sig);
+        let kill_at = Instant::now() + grace;
+        let mut killed = false;
+        while self.group_alive() {
+            if !killed && Instant::now() >= kill_at {
+                self.signal(Signal::KILL);
+                killed = true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}

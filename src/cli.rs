@@ -1,0 +1,173 @@
+//! Every option of every subcommand, and nothing else. Doc comments become `--help`.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::signal::Signal;
+
+const AFTER_HELP: &str = "\
+Examples:
+  zklock /locks/backup -- ./backup.sh            # one host at a time runs the backup
+  zklock -n /locks/report -- ./report.sh         # skip this run if another host is at it
+  zklock -w 2m -c 'pg_dump db > /tmp/db.sql' /locks/dump
+
+Exit status: the command's own; 64 usage, 69 ZooKeeper unavailable, 75 not acquired,
+77 refused by ZooKeeper, 79 lock lost while the command ran, 126/127 command not executable/found.";
+
+/// Run a command while holding a ZooKeeper lock.
+///
+/// `zklock <PATH> -- <COMMAND>` is the same as `zklock lock <PATH> -- <COMMAND>`.
+#[derive(Debug, Parser)]
+#[command(
+    arg_required_else_help = true,
+    name = "zklock",
+    version,
+    override_usage = "zklock [OPTIONS] <PATH> -- <COMMAND>...\n       zklock [OPTIONS] <SUBCOMMAND> ...",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line; a line that names no subcommand is the bare form of `lock`.
+    pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+        use clap::error::ErrorKind;
+        match Cli::try_parse_from(&args) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument
+                ) =>
+            {
+                let mut with_lock = args;
+                with_lock.insert(1.min(with_lock.len()), "lock".into());
+                Cli::try_parse_from(with_lock)
+            }
+            parsed => parsed,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command while holding a lock (the default subcommand).
+    #[command(after_help = AFTER_HELP)]
+    Lock(LockArgs),
+}
+
+/// How to reach ZooKeeper; shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// ZooKeeper connect string: host:port[,host:port]...[/chroot]
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "ZKLOCK_SERVERS",
+        default_value = "127.0.0.1:2181",
+        value_name = "CONNECT"
+    )]
+    pub servers: String,
+
+    /// Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every
+    /// safety deadline uses the negotiated value
+    #[arg(long, global = true, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub session_timeout: Duration,
+
+    /// Give up (exit 69) when no server answers within this
+    #[arg(long, global = true, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)
+    #[arg(
+        long,
+        global = true,
+        env = "ZKLOCK_AUTH",
+        hide_env_values = true,
+        value_name = "SCHEME:CREDENTIALS"
+    )]
+    pub auth: Option<String>,
+
+    /// Session events, negotiated timeout, queue position and timings on stderr (repeatable)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Nothing on stderr but fatal errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// Options of `zklock lock`.
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// The lock's znode, e.g. /locks/backup (created with its parents when missing)
+    #[arg(value_name = "PATH")]
+    pub path: String,
+
+    /// Fail at once (exit 75) when the lock is held by someone else
+    #[arg(short, long, conflicts_with = "wait")]
+    pub nonblock: bool,
+
+    /// Give up (exit 75) when the lock is not acquired within this
+    #[arg(short, long, value_parser = parse_duration, value_name = "DURATION")]
+    pub wait: Option<Duration>,
+
+    /// Exit status when the lock is not acquired (-n, --wait)
+    #[arg(short = 'E', long, default_value_t = 75, value_name = "N")]
+    pub conflict_exit_code: u8,
+
+    /// Run this string with `sh -c` instead of a command after `--`
+    #[arg(short = 'c', long = "command", value_name = "STRING")]
+    pub shell_command: Option<String>,
+
+    /// Identity stored in the lock node [default: <hostname>:<pid>]
+    #[arg(long)]
+    pub id: Option<String>,
+
+    /// Signal that stops the command when the lock is lost or zklock is told to stop
+    #[arg(long, default_value = "TERM", value_parser = Signal::parse, value_name = "SIG")]
+    pub kill_signal: Signal,
+
+    /// How long the command has after the kill signal before SIGKILL
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub kill_grace: Duration,
+
+    /// The command and its arguments, after `--`
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (try 500ms, 30s, 2m)"))
+}
+
+/// Prints a clap error as one line (help and version as clap renders them) and returns the exit
+/// status: 0 for help and version, 64 for usage errors.
+pub fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                64
+            } else {
+                0
+            }
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad usage");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("zklock: {first} (see zklock --help)");
+            64
+        }
+    }
+}

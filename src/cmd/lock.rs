@@ -1,0 +1,169 @@
+//! `zklock lock`: create our node, wait our turn, run the command under the safety monitor,
+//! release by closing the session.
+
+use std::time::Instant;
+
+use crate::child;
+use crate::cli::{ConnectionArgs, LockArgs};
+use crate::connect::Session;
+use crate::diag::Diag;
+use crate::error::Error;
+use crate::guard::{self, Ending, Lease, Stopping};
+use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
+use crate::signal::Listener;
+
+/// Everything `lock` needs, checked before anything touches ZooKeeper.
+pub struct Plan {
+    pub path: String,
+    pub argv: Vec<String>,
+    pub id: String,
+    pub patience: Patience,
+    pub conflict_code: u8,
+    pub stopping: Stopping,
+}
+
+impl Plan {
+    pub fn new(args: LockArgs) -> Result<Plan, Error> {
+        let path = args.path;
+        recipe::validate_path(&path)?;
+        let argv = command_line(args.shell_command, args.command)?;
+        let patience = match (args.nonblock, args.wait) {
+            (true, _) => Patience::None,
+            (false, wait) => Patience::Until(wait.map(|w| Instant::now() + w)),
+        };
+        Ok(Plan {
+            path,
+            argv,
+            id: args.id.unwrap_or_else(default_id),
+            patience,
+            conflict_code: args.conflict_exit_code,
+            stopping: Stopping {
+                signal: args.kill_signal,
+                grace: args.kill_grace,
+            },
+        })
+    }
+}
+
+/// The command to run: after `--`, or `-c STRING` through `sh -c` (as flock -c); not both.
+pub fn command_line(shell: Option<String>, argv: Vec<String>) -> Result<Vec<String>, Error> {
+    match (shell, argv.is_empty()) {
+        (Some(s), true) => Ok(vec!["sh".into(), "-c".into(), s]),
+        (None, false) => Ok(argv),
+        (Some(_), false) => Err(Error::Usage(
+            "give the command either after -- or with -c, not both".into(),
+        )),
+        (None, true) => Err(Error::Usage(
+            "no command given (put it after --, or use -c STRING)".into(),
+        )),
+    }
+}
+
+/// `<hostname>:<pid>`, what `ls -l` shows for a holder that gave no `--id`.
+pub fn default_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("{}:{}", host.trim(), std::process::id())
+}
+
+pub async fn run(connection: &ConnectionArgs, plan: Plan, diag: &Diag) -> Result<i32, Error> {
+    let mut signals = Listener::install()
+        .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
+    child::become_subreaper();
+    let started = Instant::now();
+    let mut session = tokio::select! {
+        session = Session::connect(connection, diag) => session?,
+        sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+    };
+    let created = tokio::select! {
+        created = recipe::create(&session, &plan.path, Recipe::Lock, &plan.id) => created,
+        sig = signals.terminating() => Err(Error::Interrupted(sig)),
+    };
+    let (node, sent) = match created {
+        Ok(created) => created,
+        Err(e) => {
+            // The node may exist even though the create did not answer; closing removes it.
+            session.close(None, diag).await;
+            return Err(e);
+        }
+    };
+    diag.info(format_args!(
+        "created {} in {:?}",
+        node.path,
+        started.elapsed()
+    ));
+    let lease = Lease::new(session.timeout, sent);
+    let outcome = hold(&mut session, &plan, &node, lease, &mut signals, diag).await;
+    let releasing = Instant::now();
+    session.close(Some(&node.path), diag).await;
+    diag.info(format_args!(
+        "released {} in {:?}",
+        plan.path,
+        releasing.elapsed()
+    ));
+    outcome
+}
+
+/// Waits for the lock, then runs the command under the safety monitor.
+async fn hold(
+    session: &mut Session,
+    plan: &Plan,
+    node: &OwnNode,
+    mut lease: Lease,
+    signals: &mut Listener,
+    diag: &Diag,
+) -> Result<i32, Error> {
+    match recipe::acquire(
+        session,
+        &plan.path,
+        node,
+        Recipe::Lock,
+        plan.patience,
+        signals,
+        diag,
+    )
+    .await?
+    {
+        Acquired::Held { waited } => {
+            diag.info(format_args!("holding {} (waited: {waited})", plan.path))
+        }
+        Acquired::Conflict => {
+            return Err(Error::NotAcquired {
+                path: plan.path.clone(),
+                code: plan.conflict_code,
+            });
+        }
+        Acquired::Interrupted(sig) => return Err(Error::Interrupted(sig)),
+    }
+    if !lease.is_fresh(Instant::now()) {
+        guard::refresh(session, node, &mut lease, diag)
+            .await
+            .map_err(|why| {
+                Error::Unavailable(format!("{}: {why} before the command started", plan.path))
+            })?;
+    }
+    let env = [
+        ("ZKLOCK_PATH", plan.path.clone()),
+        ("ZKLOCK_NODE", node.path.clone()),
+        ("ZKLOCK_FENCING_TOKEN", node.czxid.to_string()),
+        ("ZKLOCK_SESSION_ID", format!("{:#x}", session.id)),
+    ];
+    let mut child = child::spawn(&plan.argv, &env)?;
+    diag.debug(format_args!("command started, pid {}", child.pid()));
+    match guard::supervise(
+        session,
+        node,
+        lease,
+        &mut child,
+        signals,
+        plan.stopping,
+        diag,
+    )
+    .await
+    {
+        Ending::Exited(status) => Ok(status),
+        Ending::Lost(why) => Err(Error::Lost(format!(
+            "{}: lock lost ({why}); the command was stopped",
+            plan.path
+        ))),
+    }
+}

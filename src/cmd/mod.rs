@@ -1,0 +1,3 @@
+//! One module per subcommand, each composing connect, recipe, guard and child.
+
+pub mod lock;

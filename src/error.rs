@@ -1,0 +1,88 @@
+//! Every way zklock can fail: each variant's one-line message and exit status (SPEC §6).
+
+use std::fmt;
+
+use zookeeper_client as zk;
+
+use crate::signal::Signal;
+
+/// A failure that ends zklock; `main` prints it once, prefixed `zklock:`, and exits with `code()`.
+#[derive(Debug)]
+pub enum Error {
+    /// Bad option, path, duration or connect string; nothing was created.
+    Usage(String),
+    /// No server answered, or the session ended before the lock was held.
+    Unavailable(String),
+    /// `-n` met a holder, or `--wait` elapsed.
+    NotAcquired { path: String, code: u8 },
+    /// Authentication failed or an ACL denies.
+    Refused(String),
+    /// The lock or leadership was lost while the command ran; the command was stopped.
+    Lost(String),
+    /// The command exists but could not be executed.
+    CannotExecute(String),
+    /// The command was not found.
+    CommandNotFound(String),
+    /// A znode the user named does not exist.
+    NoSuchZnode(String),
+    /// `elect --leader` found no leader.
+    NoLeader(String),
+    /// zklock was told to stop (SIGINT, SIGTERM, ...) before the command ran; exits 128+N.
+    Interrupted(Signal),
+    /// Anything else ZooKeeper or the OS answered that we cannot act on.
+    Other(String),
+}
+
+impl Error {
+    /// The process exit status for this failure.
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 64,
+            Error::Unavailable(_) => 69,
+            Error::NotAcquired { code, .. } => i32::from(*code),
+            Error::Refused(_) => 77,
+            Error::Lost(_) => 79,
+            Error::CannotExecute(_) => 126,
+            Error::CommandNotFound(_) => 127,
+            Error::NoSuchZnode(_) => 1,
+            Error::NoLeader(_) => 3,
+            Error::Interrupted(sig) => 128 + sig.0,
+            Error::Other(_) => 70,
+        }
+    }
+
+    /// Maps a ZooKeeper error on `path` to ours; the one place that decides which exit status a
+    /// server answer deserves.
+    pub fn zk(path: &str, err: zk::Error) -> Error {
+        use zk::Error as Z;
+        match err {
+            Z::NoNode => Error::NoSuchZnode(path.to_string()),
+            Z::NoAuth => Error::Refused(format!("{path}: not authorized (ACL)")),
+            Z::AuthFailed => Error::Refused(format!("{path}: authentication failed")),
+            Z::SessionExpired | Z::ConnectionLoss | Z::ClientClosed | Z::NoHosts | Z::Timeout => {
+                Error::Unavailable(format!("{path}: {err}"))
+            }
+            other => Error::Other(format!("{path}: {other}")),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotAcquired { path, .. } => write!(f, "{path}: lock not acquired"),
+            Error::NoSuchZnode(path) => write!(f, "{path}: no such znode"),
+            Error::Interrupted(sig) => write!(f, "stopped by {sig}"),
+            Error::Usage(m)
+            | Error::Unavailable(m)
+            | Error::Refused(m)
+            | Error::Lost(m)
+            | Error::CannotExecute(m)
+            | Error::CommandNotFound(m)
+            | Error::NoLeader(m)
+            | Error::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,48 @@
+//! zklock: run a command while holding a ZooKeeper lock or leadership.
+
+pub mod child;
+pub mod cli;
+pub mod cmd;
+pub mod connect;
+pub mod diag;
+pub mod error;
+pub mod guard;
+pub mod recipe;
+pub mod signal;
+
+use cli::{Cli, Command};
+use diag::Diag;
+use error::Error;
+
+/// Runs the parsed command line; returns the exit status.
+pub fn run(cli: Cli) -> i32 {
+    let diag = Diag::new(cli.connection.quiet, cli.connection.verbose);
+    match dispatch(cli, &diag) {
+        Ok(status) => status,
+        Err(Error::Interrupted(sig)) => 128 + sig.0,
+        // An expected outcome of -n and --wait, not a failure: -q silences it.
+        Err(e @ Error::NotAcquired { .. }) => {
+            diag.warn(format_args!("{e}"));
+            e.code()
+        }
+        Err(e) => {
+            diag.error(format_args!("{e}"));
+            e.code()
+        }
+    }
+}
+
+fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
+    connect::validate_servers(&cli.connection.servers)?;
+    if let Some(auth) = &cli.connection.auth {
+        connect::parse_auth(auth)?;
+    }
+    let Command::Lock(lock) = cli.command;
+    let plan = cmd::lock::Plan::new(lock)?;
+    // One thread: the command must be forked from the main thread (see child::spawn).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(cmd::lock::run(&cli.connection, plan, diag))
+}

@@ -1,0 +1,338 @@
+//! The lock and election recipe shared with Curator and kazoo: contender names, ordering,
+//! creating our own node, and waiting on the immediate predecessor only.
+
+use std::io::Read;
+use std::time::Instant;
+
+use zookeeper_client::{Acls, CreateMode, EventType, SessionState, Stat};
+
+use crate::connect::Session;
+use crate::diag::Diag;
+use crate::error::Error;
+use crate::signal::{Listener, Signal};
+
+/// Which recipe a node takes part in; decides our node's name and whose names count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipe {
+    /// Curator InterProcessMutex: `_c_<uuid>-lock-<seq>`; kazoo's `__lock__` nodes also count.
+    Lock,
+    /// Curator LeaderLatch: `_c_<uuid>-latch-<seq>`; lock nodes of both kinds also count.
+    Latch,
+}
+
+impl Recipe {
+    fn infix(self) -> &'static str {
+        match self {
+            Recipe::Lock => "-lock-",
+            Recipe::Latch => "-latch-",
+        }
+    }
+
+    fn markers(self) -> &'static [&'static str] {
+        match self {
+            Recipe::Lock => &["-lock-", "__lock__"],
+            Recipe::Latch => &["-latch-", "-lock-", "__lock__"],
+        }
+    }
+}
+
+/// A child of the lock directory that competes for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contender {
+    pub name: String,
+    pub seq: i64,
+}
+
+/// The contenders among `children`, lowest sequence (the holder) first.
+pub fn contenders(recipe: Recipe, children: Vec<String>) -> Vec<Contender> {
+    let mut found: Vec<Contender> = children
+        .into_iter()
+        .filter_map(|name| {
+            let seq = sequence_of(recipe, &name)?;
+            Some(Contender { name, seq })
+        })
+        .collect();
+    found.sort_by(|a, b| a.seq.cmp(&b.seq).then_with(|| a.name.cmp(&b.name)));
+    found
+}
+
+/// The 10-digit sequence that ZooKeeper appended after one of the recipe's markers.
+fn sequence_of(recipe: Recipe, name: &str) -> Option<i64> {
+    recipe.markers().iter().find_map(|marker| {
+        let (_, digits) = name.rsplit_once(marker)?;
+        if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            digits.parse().ok()
+        } else {
+            None
+        }
+    })
+}
+
+/// Checks that `path` is an absolute znode path other than `/`.
+pub fn validate_path(path: &str) -> Result<(), Error> {
+    let bad = |why: &str| Err(Error::Usage(format!("bad path '{path}': {why}")));
+    if !path.starts_with('/') {
+        return bad("must start with /");
+    }
+    if path == "/" {
+        return bad("must name a znode below /");
+    }
+    if path.ends_with('/') {
+        return bad("must not end with /");
+    }
+    if path.chars().any(|c| c == '\0' || c.is_control()) {
+        return bad("contains a control character");
+    }
+    if path[1..]
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return bad("empty, '.' or '..' component");
+    }
+    Ok(())
+}
+
+/// Our own contender node, as created.
+#[derive(Debug, Clone)]
+pub struct OwnNode {
+    /// Full path, e.g. `/locks/backup/_c_<uuid>-lock-0000000007`.
+    pub path: String,
+    pub name: String,
+    /// Creation zxid: the fencing token.
+    pub czxid: i64,
+}
+
+/// Creates our EPHEMERAL_SEQUENTIAL node under `dir` (and `dir` when missing). Returns the
+/// node and the moment the create was sent: an answered write proves the session alive then.
+///
+/// A connection lost during the create may have created the node anyway; like Curator, we
+/// find it by our uuid rather than create a duplicate that would block us forever.
+pub async fn create(
+    session: &Session,
+    dir: &str,
+    recipe: Recipe,
+    id: &str,
+) -> Result<(OwnNode, Instant), Error> {
+    let client = &session.client;
+    let prefix = format!("_c_{}{}", uuid(), recipe.infix());
+    let path = format!("{dir}/{prefix}");
+    let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
+    loop {
+        let sent = Instant::now();
+        match client.create(&path, id.as_bytes(), &options).await {
+            Ok((stat, seq)) => {
+                let name = format!("{prefix}{seq}");
+                return Ok((
+                    OwnNode {
+                        path: format!("{dir}/{name}"),
+                        name,
+                        czxid: stat.czxid,
+                    },
+                    sent,
+                ));
+            }
+            Err(zookeeper_client::Error::NoNode) => {
+                let dirs = CreateMode::Persistent.with_acls(Acls::anyone_all());
+                client
+                    .mkdir(dir, &dirs)
+                    .await
+                    .map_err(|e| Error::zk(dir, e))?;
+            }
+            Err(zookeeper_client::Error::ConnectionLoss) => {
+                if let Some(found) = find_own(session, dir, &prefix).await? {
+                    return Ok((found, sent));
+                }
+            }
+            Err(e) => return Err(Error::zk(dir, e)),
+        }
+    }
+}
+
+async fn find_own(session: &Session, dir: &str, prefix: &str) -> Result<Option<OwnNode>, Error> {
+    let children = retry_on_loss(|| session.client.list_children(dir))
+        .await
+        .map_err(|e| Error::zk(dir, e))?;
+    let Some(name) = children.into_iter().find(|c| c.starts_with(prefix)) else {
+        return Ok(None);
+    };
+    let path = format!("{dir}/{name}");
+    let stat = retry_on_loss(|| session.client.check_stat(&path))
+        .await
+        .map_err(|e| Error::zk(&path, e))?;
+    Ok(stat.map(|Stat { czxid, .. }| OwnNode { path, name, czxid }))
+}
+
+async fn retry_on_loss<T, F, Fut>(mut op: F) -> Result<T, zookeeper_client::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, zookeeper_client::Error>>,
+{
+    loop {
+        match op().await {
+            Err(zookeeper_client::Error::ConnectionLoss) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// How long to wait for a holder to go away.
+#[derive(Debug, Clone, Copy)]
+pub enum Patience {
+    /// `-n`: not at all.
+    None,
+    /// Until this moment (`--wait`), or forever.
+    Until(Option<Instant>),
+}
+
+/// How waiting for the lock ended.
+#[derive(Debug)]
+pub enum Acquired {
+    /// We are the lowest contender. `waited` says whether we watched a predecessor go.
+    Held { waited: bool },
+    /// Someone else holds it and patience ran out.
+    Conflict,
+    /// zklock was told to stop while waiting.
+    Interrupted(Signal),
+}
+
+/// Waits until `own` is the lowest contender in `dir`, watching only its predecessor.
+pub async fn acquire(
+    session: &mut Session,
+    dir: &str,
+    own: &OwnNode,
+    recipe: Recipe,
+    patience: Patience,
+    signals: &mut Listener,
+    diag: &Diag,
+) -> Result<Acquired, Error> {
+    let mut waited = false;
+    loop {
+        let client = session.client.clone();
+        let children = retry_on_loss(|| client.list_children(dir))
+            .await
+            .map_err(|e| Error::zk(dir, e))?;
+        let queue = contenders(recipe, children);
+        let Some(pos) = queue.iter().position(|c| c.name == own.name) else {
+            return Err(Error::Unavailable(format!(
+                "{}: deleted while waiting for the lock",
+                own.path
+            )));
+        };
+        if pos == 0 {
+            return Ok(Acquired::Held { waited });
+        }
+        let deadline = match patience {
+            Patience::None => return Ok(Acquired::Conflict),
+            Patience::Until(deadline) => deadline,
+        };
+        let predecessor = format!("{dir}/{}", queue[pos - 1].name);
+        diag.info(format_args!("waiting #{pos} behind {predecessor}"));
+        let (stat, watcher) = match client.check_and_watch_stat(&predecessor).await {
+            Ok(found) => found,
+            Err(zookeeper_client::Error::ConnectionLoss) => continue,
+            Err(e) => return Err(Error::zk(&predecessor, e)),
+        };
+        if stat.is_none() {
+            continue;
+        }
+        waited = true;
+        let gone = watcher.changed();
+        tokio::pin!(gone);
+        loop {
+            tokio::select! {
+                event = &mut gone => {
+                    if event.event_type == EventType::Session {
+                        return Err(session_ended(event.session_state, &own.path));
+                    }
+                    break;
+                }
+                state = session.states.changed() => {
+                    diag.debug(format_args!("session {state}"));
+                    if state.is_terminated() {
+                        return Err(session_ended(state, &own.path));
+                    }
+                }
+                signal = signals.terminating() => return Ok(Acquired::Interrupted(signal)),
+                _ = sleep_until(deadline) => return Ok(Acquired::Conflict),
+            }
+        }
+    }
+}
+
+fn session_ended(state: SessionState, path: &str) -> Error {
+    match state {
+        SessionState::AuthFailed => Error::Refused(format!("{path}: authentication failed")),
+        _ => Error::Unavailable(format!("{path}: session {state} before the lock was held")),
+    }
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+pub async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A random (version 4) UUID, as Curator puts in its node names.
+fn uuid() -> String {
+    let mut b = [0u8; 16];
+    let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b));
+    if filled.is_err() {
+        // Still unique enough within one lock directory: pid and clock.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        b[..8].copy_from_slice(&(nanos.as_nanos() as u64).to_le_bytes());
+        b[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_curator_and_kazoo_names_by_sequence() {
+        let names = [
+            "_c_b-lock-0000000003",
+            "x__lock__0000000001",
+            "_c_a-latch-0000000000",
+            "other",
+            "_c_c-lock-12",
+        ];
+        let lock = contenders(Recipe::Lock, names.iter().map(|s| s.to_string()).collect());
+        let got: Vec<_> = lock.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(got, ["x__lock__0000000001", "_c_b-lock-0000000003"]);
+        let latch = contenders(Recipe::Latch, names.iter().map(|s| s.to_string()).collect());
+        assert_eq!(latch.first().map(|c| c.seq), Some(0));
+        assert_eq!(latch.len(), 3);
+    }
+
+    #[test]
+    fn rejects_bad_paths() {
+        for bad in ["", "locks", "/", "/a/", "/a//b", "/a/./b", "/a/../b"] {
+            assert!(validate_path(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(validate_path("/locks/backup").is_ok());
+    }
+
+    #[test]
+    fn uuid_has_curator_shape() {
+        let u = uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(u.matches('-').count(), 4);
+        assert_ne!(u, uuid());
+    }
+}
