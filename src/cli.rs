@@ -21,6 +21,7 @@ Exit status: the command's own; 64 usage, 69 ZooKeeper unavailable, 75 not acqui
 #[derive(Debug, Parser)]
 #[command(
     arg_required_else_help = true,
+    args_override_self = true,
     name = "zklock",
     version,
     override_usage = "zklock [OPTIONS] <PATH> -- <COMMAND>...\n       zklock [OPTIONS] <SUBCOMMAND> ...",

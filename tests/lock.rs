@@ -1,0 +1,353 @@
+//! `zklock lock` end to end against a real ZooKeeper: status, environment, fencing, conflicts,
+//! signals, bad input; and after each, nothing left in the lock directory.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::*;
+
+fn servers() -> String {
+    shared().connect()
+}
+
+fn zk() -> Zk {
+    Zk::connect(&servers())
+}
+
+#[test]
+fn passes_the_command_status_through() {
+    let path = unique_path("status");
+    let ran = run(zklock(&servers()).args([&path, "--", "sh", "-c", "exit 3"]));
+    assert_eq!(ran.code, Some(3), "{ran:?}");
+    assert_eq!(ran.stderr, "", "quiet by default");
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn reports_death_by_signal_as_128_plus_n() {
+    let path = unique_path("signalled");
+    let ran = run(zklock(&servers()).args([&path, "--", "sh", "-c", "kill -9 $$"]));
+    assert_eq!(ran.code, Some(137), "{ran:?}");
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn bare_form_and_lock_subcommand_are_the_same() {
+    let path = unique_path("forms");
+    let bare = run(zklock(&servers()).args([&path, "--", "echo", "bare"]));
+    let sub = run(zklock(&servers()).args(["lock", &path, "--", "echo", "sub"]));
+    let shell = run(zklock(&servers()).args(["-c", "echo $((1+2))", &path]));
+    assert_eq!((bare.code, bare.stdout.as_str()), (Some(0), "bare\n"));
+    assert_eq!((sub.code, sub.stdout.as_str()), (Some(0), "sub\n"));
+    assert_eq!((shell.code, shell.stdout.as_str()), (Some(0), "3\n"));
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn gives_the_command_its_environment() {
+    let path = unique_path("env");
+    let zk = zk();
+    let script = "echo \"$ZKLOCK_PATH|$ZKLOCK_NODE|$ZKLOCK_FENCING_TOKEN|$ZKLOCK_SESSION_ID\"";
+    let ran = run(zklock(&servers()).args([&path, "--id", "web-7", "--", "sh", "-c", script]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let fields: Vec<&str> = ran.stdout.trim().split('|').collect();
+    assert_eq!(fields[0], path);
+    let node = fields[1]
+        .strip_prefix(&format!("{path}/_c_"))
+        .expect("node under the lock path");
+    let (uuid, seq) = node.split_once("-lock-").expect("Curator lock name");
+    assert_eq!((uuid.len(), seq.len()), (36, 10), "{node}");
+    assert!(fields[2].parse::<i64>().expect("decimal token") > 0);
+    assert!(
+        fields[3].starts_with("0x") && i64::from_str_radix(&fields[3][2..], 16).is_ok(),
+        "{}",
+        fields[3]
+    );
+    zk.assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn stores_the_id_in_the_node() {
+    let path = unique_path("id");
+    let zk = zk();
+    let holder = {
+        let dir = workdir("id");
+        let process = Background::spawn(
+            zklock(&servers())
+                .args([
+                    &path,
+                    "--id",
+                    "backup@db1",
+                    "--",
+                    "sh",
+                    "-c",
+                    "touch held; sleep 30",
+                ])
+                .current_dir(&dir),
+        );
+        assert!(eventually(Duration::from_secs(15), || dir
+            .join("held")
+            .exists()));
+        process
+    };
+    let children = zk.children(&path);
+    assert_eq!(children.len(), 1);
+    assert_eq!(zk.data(&format!("{path}/{}", children[0])), b"backup@db1");
+    holder.signal(libc::SIGTERM);
+    let ran = holder
+        .wait_timeout(Duration::from_secs(10))
+        .expect("exits on TERM");
+    assert_eq!(ran.code, Some(143));
+    zk.assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn fencing_tokens_strictly_increase() {
+    let path = unique_path("fencing");
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        let ran =
+            run(zklock(&servers()).args([&path, "--", "sh", "-c", "echo $ZKLOCK_FENCING_TOKEN"]));
+        tokens.push(ran.stdout.trim().parse::<i64>().expect("token"));
+    }
+    assert!(tokens.windows(2).all(|w| w[0] < w[1]), "{tokens:?}");
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn nonblock_and_wait_give_up_with_the_conflict_status() {
+    let path = unique_path("conflict");
+    let holder = hold(&servers(), &path, "conflict");
+
+    let started = Instant::now();
+    let n = run(zklock(&servers()).args(["-n", &path, "--", "echo", "ran"]));
+    assert_eq!((n.code, n.stdout.as_str()), (Some(75), ""), "{n:?}");
+    assert!(
+        n.stderr.starts_with("zklock: ") && n.stderr.contains("not acquired"),
+        "{}",
+        n.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    let e = run(zklock(&servers()).args(["-n", "-E", "0", "-q", &path, "--", "echo", "ran"]));
+    assert_eq!(
+        (e.code, e.stdout.as_str(), e.stderr.as_str()),
+        (Some(0), "", ""),
+        "{e:?}"
+    );
+
+    let started = Instant::now();
+    let w = run(zklock(&servers()).args(["-w", "700ms", &path, "--", "echo", "ran"]));
+    assert_eq!((w.code, w.stdout.as_str()), (Some(75), ""), "{w:?}");
+    assert!(started.elapsed() >= Duration::from_millis(700));
+
+    // Only the holder's node is left, then nothing.
+    assert_eq!(zk().children(&path).len(), 1);
+    assert_eq!(holder.release().code, Some(0));
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn a_waiter_runs_when_the_holder_releases() {
+    let path = unique_path("handoff");
+    let holder = hold(&servers(), &path, "handoff");
+    let waiter =
+        Background::spawn(zklock(&servers()).args(["-w", "20s", &path, "--", "echo", "second"]));
+    zk().wait_children(&path, 2, Duration::from_secs(10));
+    assert_eq!(holder.release().code, Some(0));
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(10))
+        .expect("waiter finishes");
+    assert_eq!((ran.code, ran.stdout.as_str()), (Some(0), "second\n"));
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn contenders_take_turns_without_overlap() {
+    let path = unique_path("turns");
+    let dir = workdir("turns");
+    let log = dir.join("log");
+    let script = format!(
+        "echo start >> {0}; sleep 0.05; echo end >> {0}",
+        log.display()
+    );
+    let runners: Vec<Background> = (0..6)
+        .map(|_| Background::spawn(zklock(&servers()).args([&path, "--", "sh", "-c", &script])))
+        .collect();
+    for runner in runners {
+        assert_eq!(
+            runner
+                .wait_timeout(Duration::from_secs(30))
+                .and_then(|r| r.code),
+            Some(0)
+        );
+    }
+    let lines: Vec<String> = read(&log).lines().map(String::from).collect();
+    assert_eq!(lines.len(), 12);
+    assert!(
+        lines.chunks(2).all(|pair| pair == ["start", "end"]),
+        "{lines:?}"
+    );
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn sigterm_while_waiting_leaves_nothing_behind() {
+    let path = unique_path("term-waiting");
+    let holder = hold(&servers(), &path, "term-waiting");
+    let waiter = Background::spawn(zklock(&servers()).args([&path, "--", "echo", "never"]));
+    zk().wait_children(&path, 2, Duration::from_secs(10));
+    waiter.signal(libc::SIGTERM);
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(10))
+        .expect("waiter exits on TERM");
+    assert_eq!((ran.code, ran.stdout.as_str()), (Some(143), ""), "{ran:?}");
+    assert_eq!(zk().children(&path).len(), 1, "only the holder remains");
+    assert_eq!(holder.release().code, Some(0));
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn sigterm_while_running_stops_the_command_and_its_children() {
+    let path = unique_path("term-running");
+    let dir = workdir("term-running");
+    // The command leaves a grandchild behind; it must not outlive the lock.
+    let script = "sleep 60 & echo $! > grandchild; echo $$ > pid; touch held; wait";
+    let zklock_process = Background::spawn(
+        zklock(&servers())
+            .args([&path, "--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    assert!(eventually(Duration::from_secs(15), || dir
+        .join("held")
+        .exists()));
+    let grandchild: i32 = read(&dir.join("grandchild")).trim().parse().expect("pid");
+    zklock_process.signal(libc::SIGTERM);
+    let ran = zklock_process
+        .wait_timeout(Duration::from_secs(15))
+        .expect("exits after TERM");
+    assert_eq!(ran.code, Some(143), "{ran:?}");
+    assert!(
+        !alive(grandchild),
+        "grandchild {grandchild} outlived zklock"
+    );
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn a_command_ignoring_term_is_killed_after_the_grace() {
+    let path = unique_path("grace");
+    let dir = workdir("grace");
+    let script = "trap '' TERM; touch held; while :; do sleep 0.05; done";
+    let process = Background::spawn(
+        zklock(&servers())
+            .args(["--kill-grace", "500ms", &path, "--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    assert!(eventually(Duration::from_secs(15), || dir
+        .join("held")
+        .exists()));
+    let started = Instant::now();
+    process.signal(libc::SIGTERM);
+    let ran = process
+        .wait_timeout(Duration::from_secs(10))
+        .expect("exits after the grace");
+    assert_eq!(ran.code, Some(137), "{ran:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        started.elapsed()
+    );
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn commands_that_cannot_run_exit_126_or_127_and_release() {
+    let path = unique_path("exec");
+    let missing = run(zklock(&servers()).args([&path, "--", "no-such-command-zklock"]));
+    assert_eq!(missing.code, Some(127), "{missing:?}");
+    assert_eq!(missing.stderr.lines().count(), 1);
+    assert!(
+        missing.stderr.contains("no-such-command-zklock"),
+        "{}",
+        missing.stderr
+    );
+    let dir = workdir("exec");
+    let script = dir.join("not-executable");
+    std::fs::write(&script, "#!/bin/sh\n").expect("script");
+    let denied = run(zklock(&servers()).args([&path, "--"]).arg(&script));
+    assert_eq!(denied.code, Some(126), "{denied:?}");
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn usage_errors_exit_64_with_one_line_and_create_nothing() {
+    let path = unique_path("usage");
+    let s = servers();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["locks/x", "--", "true"], "locks/x"),
+        (vec!["/a//b", "--", "true"], "/a//b"),
+        (vec![&path], "no command"),
+        (vec!["-w", "soon", &path, "--", "true"], "soon"),
+        (vec!["--kill-signal", "BOGUS", &path, "--", "true"], "BOGUS"),
+        (vec!["-c", "true", &path, "--", "true"], "not both"),
+        (
+            vec!["--no-such-option", &path, "--", "true"],
+            "--no-such-option",
+        ),
+        (
+            vec!["-s", "localhost:notaport", &path, "--", "true"],
+            "notaport",
+        ),
+        (vec!["--auth", "digest", &path, "--", "true"], "--auth"),
+        (vec!["--session-timeout", "10", &path, "--", "true"], "10"),
+    ];
+    for (args, named) in cases {
+        let mut command = zklock(&s);
+        let ran = run(command.args(&args));
+        assert_eq!(ran.code, Some(64), "{args:?}: {ran:?}");
+        assert_eq!(ran.stderr.lines().count(), 1, "{args:?}: {}", ran.stderr);
+        assert!(
+            ran.stderr.starts_with("zklock: ") && ran.stderr.contains(named),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+    assert!(!zk().exists(&path), "a usage error created {path}");
+}
+
+#[test]
+fn unreachable_servers_exit_69_naming_them() {
+    let port = server::free_port();
+    let servers = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    let ran = run(Command::new(env!("CARGO_BIN_EXE_zklock")).args([
+        "-s",
+        &servers,
+        "--connect-timeout",
+        "600ms",
+        "/t/unreachable",
+        "--",
+        "echo",
+        "ran",
+    ]));
+    assert_eq!((ran.code, ran.stdout.as_str()), (Some(69), ""), "{ran:?}");
+    assert!(ran.stderr.contains(&servers), "{}", ran.stderr);
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // A server that accepts but never answers (a frozen link) also times out.
+    let proxy = Proxy::start(shared().port);
+    proxy.freeze();
+    let ran = run(zklock(&proxy.connect()).args([
+        "--connect-timeout",
+        "800ms",
+        "/t/frozen",
+        "--",
+        "echo",
+        "ran",
+    ]));
+    assert_eq!((ran.code, ran.stdout.as_str()), (Some(69), ""), "{ran:?}");
+}
+
+use std::process::Command;

@@ -1,0 +1,261 @@
+//! Shared test setup: real ZooKeeper servers, a fault proxy, a runner for the zklock binary, and
+//! a client to look at what was left in ZooKeeper.
+#![allow(dead_code)]
+
+pub mod proxy;
+pub mod server;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub use proxy::Proxy;
+pub use server::{Server, shared};
+
+/// Session timeout the tests request unless they need another: long enough that a loaded CI
+/// machine does not trip the lease, short enough that expiry cases take seconds.
+pub const SESSION: &str = "4s";
+
+/// `zklock -s <servers> --session-timeout 4s --connect-timeout 5s`, with ZKLOCK_* cleared.
+pub fn zklock(servers: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zklock"));
+    command
+        .env_remove("ZKLOCK_SERVERS")
+        .env_remove("ZKLOCK_AUTH");
+    command.args([
+        "-s",
+        servers,
+        "--session-timeout",
+        SESSION,
+        "--connect-timeout",
+        "5s",
+    ]);
+    command
+}
+
+/// A lock path no other test uses.
+pub fn unique_path(name: &str) -> String {
+    format!("/t/{name}-{}", std::process::id())
+}
+
+/// What a finished zklock did.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Ran {
+    fn from(o: Output) -> Ran {
+        Ran {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs to completion (killing it after 60 s, which fails the test).
+pub fn run(command: &mut Command) -> Ran {
+    let bg = Background::spawn(command);
+    bg.wait_timeout(Duration::from_secs(60))
+        .expect("zklock finished within 60 s")
+}
+
+/// A zklock running in the background; killed by PID (SIGKILL) if still running when dropped.
+pub struct Background {
+    child: Option<Child>,
+}
+
+impl Background {
+    pub fn spawn(command: &mut Command) -> Background {
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn zklock");
+        Background { child: Some(child) }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.as_ref().map(|c| c.id() as i32).unwrap_or(-1)
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill on a pid we spawned and have not reaped.
+        unsafe { libc::kill(self.pid(), sig) };
+    }
+
+    /// Waits up to `limit`; None (and the process killed) when it did not finish.
+    pub fn wait_timeout(mut self, limit: Duration) -> Option<Ran> {
+        let deadline = Instant::now() + limit;
+        let mut child = self.child.take()?;
+        loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                return Some(child.wait_with_output().expect("output").into());
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `limit` passes.
+pub fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A scratch directory for files the commands write.
+pub fn workdir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("work-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("workdir");
+    dir
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// True while a process with this pid exists (and is not a zombie).
+pub fn alive(pid: i32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    !stat.is_empty() && !stat.contains(") Z ")
+}
+
+/// A ZooKeeper client for the tests to look at and disturb the tree.
+pub struct Zk {
+    runtime: tokio::runtime::Runtime,
+    client: zookeeper_client::Client,
+}
+
+impl Zk {
+    pub fn connect(servers: &str) -> Zk {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = runtime
+            .block_on(
+                zookeeper_client::Client::connector()
+                    .with_session_timeout(Duration::from_secs(10))
+                    .connect(servers),
+            )
+            .expect("test client connects");
+        Zk { runtime, client }
+    }
+
+    /// Children of `path`, sorted; empty when `path` does not exist.
+    pub fn children(&self, path: &str) -> Vec<String> {
+        let mut children = self
+            .runtime
+            .block_on(self.client.list_children(path))
+            .unwrap_or_default();
+        children.sort();
+        children
+    }
+
+    pub fn exists(&self, path: &str) -> bool {
+        matches!(
+            self.runtime.block_on(self.client.check_stat(path)),
+            Ok(Some(_))
+        )
+    }
+
+    pub fn delete(&self, path: &str) {
+        self.runtime
+            .block_on(self.client.delete(path, None))
+            .expect("delete");
+    }
+
+    pub fn data(&self, path: &str) -> Vec<u8> {
+        self.runtime
+            .block_on(self.client.get_data(path))
+            .map(|(d, _)| d)
+            .unwrap_or_default()
+    }
+
+    /// Waits until `path` has no children (expired sessions take a moment to be cleaned).
+    pub fn assert_empty_soon(&self, path: &str, limit: Duration) {
+        let ok = eventually(limit, || self.children(path).is_empty());
+        assert!(ok, "{path} still holds {:?}", self.children(path));
+    }
+
+    /// Waits until `path` holds exactly `n` children.
+    pub fn wait_children(&self, path: &str, n: usize, limit: Duration) -> Vec<String> {
+        assert!(
+            eventually(limit, || self.children(path).len() == n),
+            "{path} never had {n} children: {:?}",
+            self.children(path)
+        );
+        self.children(path)
+    }
+}
+
+/// A zklock holding `path` with a command that waits for its release file.
+pub struct Holder {
+    pub process: Background,
+    pub dir: PathBuf,
+}
+
+/// Starts a holder through `servers` and waits until its command runs.
+pub fn hold(servers: &str, path: &str, name: &str) -> Holder {
+    let dir = workdir(name);
+    let script = "echo $$ > pid; touch held; while [ ! -e release ]; do sleep 0.02; done";
+    let process = Background::spawn(
+        zklock(servers)
+            .arg(path)
+            .args(["--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "holder of {path} never ran"
+    );
+    Holder { process, dir }
+}
+
+impl Holder {
+    /// Lets the command finish and returns how zklock exited.
+    pub fn release(self) -> Ran {
+        std::fs::write(self.dir.join("release"), "").expect("release file");
+        self.process
+            .wait_timeout(Duration::from_secs(20))
+            .expect("holder exits after release")
+    }
+
+    /// The pid of the holder's command.
+    pub fn command_pid(&self) -> i32 {
+        read(&self.dir.join("pid")).trim().parse().unwrap_or(-1)
+    }
+}

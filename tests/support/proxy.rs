@@ -1,0 +1,105 @@
+//! A loopback TCP proxy between one zklock and ZooKeeper that can freeze traffic in both
+//! directions while keeping the sockets open (what a partition looks like to both ends), and
+//! cut every connection (what a crashed middlebox looks like).
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Default)]
+struct State {
+    frozen: AtomicBool,
+    generation: AtomicU64,
+    stopped: AtomicBool,
+}
+
+pub struct Proxy {
+    pub port: u16,
+    state: Arc<State>,
+}
+
+impl Proxy {
+    /// Listens on a free loopback port and forwards to `127.0.0.1:target`.
+    pub fn start(target: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy port");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let state = Arc::new(State::default());
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if shared.stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let generation = shared.generation.load(Ordering::SeqCst);
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    let (from, to) = (
+                        from.try_clone().expect("clone"),
+                        to.try_clone().expect("clone"),
+                    );
+                    let state = shared.clone();
+                    std::thread::spawn(move || pump(from, to, &state, generation));
+                }
+            }
+        });
+        Proxy { port, state }
+    }
+
+    /// The connect string through this proxy.
+    pub fn connect(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Stops forwarding in both directions; sockets stay open.
+    pub fn freeze(&self) {
+        self.state.frozen.store(true, Ordering::SeqCst);
+    }
+
+    pub fn thaw(&self) {
+        self.state.frozen.store(false, Ordering::SeqCst);
+    }
+
+    /// Closes every connection made so far (new ones are accepted).
+    pub fn cut(&self) {
+        self.state.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.state.stopped.store(true, Ordering::SeqCst);
+        self.cut();
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, generation: u64) {
+    let _ = from.set_read_timeout(Some(Duration::from_millis(5)));
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        if state.generation.load(Ordering::SeqCst) != generation {
+            break;
+        }
+        if state.frozen.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+}

@@ -1,0 +1,195 @@
+//! Real ZooKeeper servers from Debian's `zookeeper` package, on loopback, with a short tickTime
+//! so session expiry takes seconds. Every server is killed by PID: owned ones on drop, the
+//! shared one by the parent-death signal when the test process exits.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// tickTime of every test server: sessions may be negotiated from 400 ms to 20 s.
+pub const TICK_MS: u64 = 200;
+
+const CLASSPATH: &str = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar";
+
+/// One ZooKeeper server process.
+pub struct Server {
+    pub port: u16,
+    child: Option<Child>,
+    dir: PathBuf,
+    config: PathBuf,
+}
+
+static SHARED: OnceLock<Server> = OnceLock::new();
+
+/// The standalone server shared by every test of this test binary.
+pub fn shared() -> &'static Server {
+    SHARED.get_or_init(|| {
+        // Spawned from a thread that lives as long as the process: the parent-death signal
+        // fires when the forking *thread* exits, and test threads come and go.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tx.send(Server::standalone())
+                .expect("test thread waits for the server");
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv().expect("server thread answers")
+    })
+}
+
+/// A free loopback port (the OS picks it; a race with other processes is unlikely).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn scratch_dir(kind: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{kind}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+impl Server {
+    /// Starts a standalone server on a free port and waits until it serves.
+    pub fn standalone() -> Server {
+        let dir = scratch_dir("zk");
+        let port = free_port();
+        let config = dir.join("zoo.cfg");
+        std::fs::write(&config, config_text(&dir, port, "")).expect("zoo.cfg");
+        let mut server = Server {
+            port,
+            child: None,
+            dir,
+            config,
+        };
+        server.start();
+        server
+    }
+
+    /// The connect string of this server.
+    pub fn connect(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub(crate) fn with_config(port: u16, dir: PathBuf, config: PathBuf) -> Server {
+        Server {
+            port,
+            child: None,
+            dir,
+            config,
+        }
+    }
+
+    /// Starts (or restarts) the JVM; returns once it serves clients.
+    pub fn start(&mut self) {
+        let mut command = Command::new("java");
+        command
+            .args([
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                CLASSPATH,
+            ])
+            .arg("-Dzookeeper.admin.enableServer=false")
+            .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
+            .arg(&self.config)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                Ok(())
+            });
+        }
+        self.child = Some(
+            command
+                .spawn()
+                .expect("java runs (apt-get install zookeeper)"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.srvr().contains("Mode: ") {
+            assert!(
+                Instant::now() < deadline,
+                "ZooKeeper on port {} did not start",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the JVM (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Sends SIGSTOP or SIGCONT to the JVM.
+    pub fn signal(&self, sig: i32) {
+        if let Some(child) = &self.child {
+            // SAFETY: kill on a pid we own.
+            unsafe { libc::kill(child.id() as i32, sig) };
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// The `srvr` answer, e.g. to read `Mode: leader`.
+    pub fn srvr(&self) -> String {
+        four_letter(self.port, "srvr").unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub(crate) fn config_text(dir: &std::path::Path, port: u16, extra: &str) -> String {
+    format!(
+        "tickTime={TICK_MS}\ninitLimit=20\nsyncLimit=10\ndataDir={}\nclientPort={port}\n\
+         clientPortAddress=127.0.0.1\nminSessionTimeout={}\nmaxSessionTimeout=20000\n\
+         4lw.commands.whitelist=*\nadmin.enableServer=false\n{extra}",
+        dir.display(),
+        2 * TICK_MS
+    )
+}
+
+pub(crate) fn scratch(kind: &str) -> PathBuf {
+    scratch_dir(kind)
+}
+
+/// Sends a ZooKeeper four-letter word and returns the answer, or None when nobody answers.
+pub fn four_letter(port: u16, word: &str) -> Option<String> {
+    let mut stream =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))
+            .ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    stream.write_all(word.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
