@@ -1,6 +1,6 @@
 //! Shared test setup: real ZooKeeper servers, a fault proxy, a runner for the zklock binary, and
 //! a client to look at what was left in ZooKeeper.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod proxy;
 pub mod server;
