@@ -1,0 +1,173 @@
+//! The lock is never held twice: partitions, operator deletes, a killed zklock, and the
+//! negative control that shows these tests catch an overlap when the lease is switched off.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use support::*;
+
+fn servers() -> String {
+    shared().connect()
+}
+
+/// A command that writes a heartbeat (nanoseconds since the epoch) every few ms.
+const HEARTBEAT: &str = "echo $$ > pid; while :; do date +%s%N >> hb; sleep 0.005; done";
+
+fn heartbeats(dir: &Path) -> Vec<u128> {
+    read(&dir.join("hb"))
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// Holder A goes through a proxy that freezes; B waits directly. Returns (A's run, A's last
+/// heartbeat, B's first heartbeat).
+fn partition_holder(name: &str, unsafe_no_lease: bool) -> (Ran, u128, u128) {
+    let path = unique_path(name);
+    let proxy = Proxy::start(shared().port);
+    let (dir_a, dir_b) = (workdir(&format!("{name}-a")), workdir(&format!("{name}-b")));
+    let mut a = zklock(&proxy.connect());
+    a.args([
+        "--session-timeout",
+        "2s",
+        &path,
+        "--",
+        "sh",
+        "-c",
+        HEARTBEAT,
+    ])
+    .current_dir(&dir_a);
+    if unsafe_no_lease {
+        a.env("ZKLOCK_UNSAFE_NO_LEASE", "1");
+    }
+    let a = Background::spawn(&mut a);
+    assert!(
+        eventually(Duration::from_secs(15), || heartbeats(&dir_a).len() > 3),
+        "A never ran"
+    );
+    let b_script = "date +%s%N >> hb; sleep 0.3; date +%s%N >> hb";
+    let b = Background::spawn(
+        zklock(&servers())
+            .args(["-w", "30s", &path, "--", "sh", "-c", b_script])
+            .current_dir(&dir_b),
+    );
+    let zk = Zk::connect(&servers());
+    zk.wait_children(&path, 2, Duration::from_secs(10));
+
+    proxy.freeze();
+    let ran_a = a
+        .wait_timeout(Duration::from_secs(20))
+        .expect("A exits once its session is gone");
+    let ran_b = b
+        .wait_timeout(Duration::from_secs(20))
+        .expect("B runs and exits");
+    assert_eq!(ran_b.code, Some(0), "{ran_b:?}");
+    let pid_a: i32 = read(&dir_a.join("pid")).trim().parse().expect("pid");
+    assert!(!alive(pid_a), "A's command outlived zklock");
+    drop(proxy);
+    zk.assert_empty_soon(&path, Duration::from_secs(10));
+    let last_a = *heartbeats(&dir_a).last().expect("A beat");
+    let first_b = *heartbeats(&dir_b).first().expect("B beat");
+    (ran_a, last_a, first_b)
+}
+
+#[test]
+fn a_partitioned_holder_stops_before_the_next_holder_starts() {
+    let (ran_a, last_a, first_b) = partition_holder("partition", false);
+    assert_eq!(ran_a.code, Some(79), "{ran_a:?}");
+    assert!(ran_a.stderr.contains("lock lost"), "{}", ran_a.stderr);
+    assert!(
+        last_a < first_b,
+        "overlap: A beat at {last_a}, B started at {first_b}"
+    );
+    eprintln!("margin: {} ms", (first_b - last_a) / 1_000_000);
+}
+
+#[test]
+fn negative_control_without_the_lease_the_holders_overlap() {
+    let (_, last_a, first_b) = partition_holder("no-lease", true);
+    assert!(
+        last_a > first_b,
+        "no overlap without the lease: the partition test could not catch one"
+    );
+}
+
+#[test]
+fn a_freeze_shorter_than_the_deadline_leaves_the_command_alone() {
+    let path = unique_path("short-freeze");
+    let proxy = Proxy::start(shared().port);
+    let dir = workdir("short-freeze");
+    let script = "touch started; while [ ! -e release ]; do sleep 0.01; done";
+    let a = Background::spawn(
+        zklock(&proxy.connect())
+            .args([&path, "--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    assert!(eventually(Duration::from_secs(15), || dir
+        .join("started")
+        .exists()));
+    // T = 4 s: the kill signal would go at 1.4 s of silence.
+    proxy.freeze();
+    std::thread::sleep(Duration::from_millis(700));
+    proxy.thaw();
+    proxy.cut();
+    std::thread::sleep(Duration::from_millis(700));
+    std::fs::write(dir.join("release"), "").expect("release");
+    let ran = a.wait_timeout(Duration::from_secs(10)).expect("exits");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}
+
+#[test]
+fn deleting_the_node_stops_the_command() {
+    let path = unique_path("deleted");
+    let holder = hold(&servers(), &path, "deleted");
+    let zk = Zk::connect(&servers());
+    let node = zk.children(&path).pop().expect("holder's node");
+    let started = std::time::Instant::now();
+    zk.delete(&format!("{path}/{node}"));
+    let pid = holder.command_pid();
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(10))
+        .expect("exits");
+    assert_eq!(ran.code, Some(79), "{ran:?}");
+    assert!(ran.stderr.contains("deleted"), "{}", ran.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!alive(pid));
+    zk.assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn sigkill_of_zklock_takes_the_command_with_it() {
+    let path = unique_path("sigkill");
+    let holder = hold(&servers(), &path, "sigkill");
+    let pid = holder.command_pid();
+    holder.process.signal(libc::SIGKILL);
+    assert!(
+        eventually(Duration::from_secs(2), || !alive(pid)),
+        "command {pid} survived its zklock"
+    );
+    // The server removes the node when the 4 s session expires.
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
+}
+
+#[test]
+fn a_command_running_past_ten_seconds_is_not_killed() {
+    // tokio's blocking threads exit after 10 s idle; a child forked on one would get its
+    // parent-death signal then.
+    let path = unique_path("long");
+    let ran = run(zklock(&servers()).args([&path, "--", "sh", "-c", "sleep 11; echo done"]));
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(0), "done\n"),
+        "{ran:?}"
+    );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
+}
