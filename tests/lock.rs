@@ -351,3 +351,25 @@ fn unreachable_servers_exit_69_naming_them() {
 }
 
 use std::process::Command;
+
+#[test]
+fn an_acl_refusal_exits_77_and_auth_gets_through() {
+    let path = unique_path("acl");
+    let _zk = Zk::create_protected(&servers(), &path, "ops:s3cret");
+    let refused = run(zklock(&servers()).args([&path, "--", "echo", "ran"]));
+    assert_eq!(
+        (refused.code, refused.stdout.as_str()),
+        (Some(77), ""),
+        "{refused:?}"
+    );
+    assert!(refused.stderr.contains(&path), "{}", refused.stderr);
+    let allowed = run(zklock(&servers())
+        .env("ZKLOCK_AUTH", "digest:ops:s3cret")
+        .args([&path, "--", "echo", "ran"]));
+    assert_eq!(
+        (allowed.code, allowed.stdout.as_str()),
+        (Some(0), "ran\n"),
+        "{allowed:?}"
+    );
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}

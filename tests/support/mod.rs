@@ -259,3 +259,28 @@ impl Holder {
         read(&self.dir.join("pid")).trim().parse().unwrap_or(-1)
     }
 }
+
+impl Zk {
+    /// Connects authenticated as `digest:user:secret` and creates `path` writable only by that
+    /// identity (world may read).
+    pub fn create_protected(servers: &str, path: &str, user_secret: &str) -> Zk {
+        let zk = Zk::connect(servers);
+        let client = zk.client.clone();
+        zk.runtime.block_on(async {
+            client
+                .auth("digest", user_secret.as_bytes())
+                .await
+                .expect("auth");
+            let open = zookeeper_client::CreateMode::Persistent
+                .with_acls(zookeeper_client::Acls::anyone_all());
+            let _ = client.create("/t", b"", &open).await;
+            let acls = zookeeper_client::CreateMode::Persistent
+                .with_acls(zookeeper_client::Acls::creator_all());
+            client
+                .create(path, b"", &acls)
+                .await
+                .expect("create protected node");
+        });
+        zk
+    }
+}
