@@ -57,10 +57,46 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a command while holding a lock (the default subcommand).
+    /// Run a command while holding a lock (the default subcommand)
     #[command(after_help = AFTER_HELP)]
     Lock(LockArgs),
+    /// Run a command while this process leads an election; or show the leader
+    #[command(after_help = ELECT_HELP)]
+    Elect(ElectArgs),
+    /// Print (or run a command on) every change of a znode, its children or its subtree
+    #[command(after_help = WATCH_HELP)]
+    Watch(WatchArgs),
+    /// List znodes; for a lock or election directory, who holds it and who waits
+    #[command(after_help = LS_HELP)]
+    Ls(LsArgs),
 }
+
+const ELECT_HELP: &str = "\
+Examples:
+  zklock elect /services/scheduler --id \"$(hostname)\" -- ./scheduler   # under systemd on 3 hosts
+  zklock elect /services/scheduler --leader                             # who leads? (exit 3: nobody)
+  zklock elect /services/scheduler --observe --json                     # a line per change
+
+Contenders are Curator LeaderLatch (-latch-), Curator lock (-lock-) and kazoo (__lock__) nodes;
+the lowest sequence leads. The command gets ZKLOCK_LEADER_ID besides the lock environment.
+Exit status as for lock; 79 when leadership is lost while the command runs.";
+
+const WATCH_HELP: &str = "\
+Examples:
+  zklock watch /config/app --data                      # created/changed/deleted, with new data
+  zklock watch -R /config --json                       # every change below /config, JSON lines
+  zklock watch --once /jobs/ready                      # wait for a node to appear (or change)
+  zklock watch /config/app -- systemctl reload app     # run a command per (coalesced) change
+
+Events: created, changed, deleted, children, and resync after a session expiry (changes may have
+been missed). Exit 130/143 on SIGINT/SIGTERM.";
+
+const LS_HELP: &str = "\
+Examples:
+  zklock ls /locks                  # child names, sorted
+  zklock ls -l /locks/backup        # who holds the lock, who waits, since when
+  zklock ls -R -d /config           # every descendant with its data
+  zklock ls --json -R /config       # one JSON document (data as UTF-8, or base64)";
 
 /// How to reach ZooKeeper; shared by every subcommand.
 #[derive(Debug, Clone, Args)]
@@ -123,11 +159,18 @@ pub struct LockArgs {
     #[arg(short = 'E', long, default_value_t = 75, value_name = "N")]
     pub conflict_exit_code: u8,
 
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How to run and stop the command; shared by `lock` and `elect`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
     /// Run this string with `sh -c` instead of a command after `--`
     #[arg(short = 'c', long = "command", value_name = "STRING")]
     pub shell_command: Option<String>,
 
-    /// Identity stored in the lock node [default: <hostname>:<pid>]
+    /// Identity stored in our node [default: <hostname>:<pid>]
     #[arg(long)]
     pub id: Option<String>,
 
@@ -142,6 +185,90 @@ pub struct LockArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// Options of `zklock elect`.
+#[derive(Debug, Clone, Args)]
+pub struct ElectArgs {
+    /// The election's znode, e.g. /services/scheduler
+    #[arg(value_name = "PATH")]
+    pub path: String,
+
+    /// Print the current leader's id and exit (exit 3 when there is none)
+    #[arg(long, conflicts_with_all = ["observe", "shell_command", "command"])]
+    pub leader: bool,
+
+    /// Print the leader's id on every change until interrupted
+    #[arg(long, conflicts_with_all = ["shell_command", "command"])]
+    pub observe: bool,
+
+    /// With --leader or --observe: a JSON object (id, node, since) a line
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `zklock watch`.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// The znode to watch (it need not exist yet)
+    #[arg(value_name = "PATH")]
+    pub path: String,
+
+    /// Watch its child list instead of the node itself
+    #[arg(long, conflicts_with = "recursive")]
+    pub children: bool,
+
+    /// Watch every descendant (a persistent recursive watch)
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// Append the node's new data to each line
+    #[arg(short, long)]
+    pub data: bool,
+
+    /// One JSON object a line: event, path, zxid/version where known, data
+    #[arg(long)]
+    pub json: bool,
+
+    /// Exit 0 after the first event
+    #[arg(long)]
+    pub once: bool,
+
+    /// Print the current state first (`initial <path>` for each node that exists)
+    #[arg(long)]
+    pub initial: bool,
+
+    /// Run this for each event (with ZKLOCK_EVENT, ZKLOCK_EVENT_PATH); events that arrive
+    /// while it runs are coalesced into one follow-up run
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Options of `zklock ls`.
+#[derive(Debug, Clone, Args)]
+pub struct LsArgs {
+    /// The znode whose children to list
+    #[arg(value_name = "PATH", default_value = "/")]
+    pub path: String,
+
+    /// Every descendant, as full paths
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// Show each node's data
+    #[arg(short, long)]
+    pub data: bool,
+
+    /// Type, owner session, version, sizes, mtime, and each contender's role, id and age
+    #[arg(short, long)]
+    pub long: bool,
+
+    /// One JSON document (data as UTF-8, or base64 when it is not)
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

@@ -247,7 +247,7 @@ fn lose_now(
     diag: &Diag,
 ) {
     if lost.is_none() {
-        diag.warn(format_args!("lock lost: {why}; killing the command"));
+        diag.warn(format_args!("lost: {why}; killing the command"));
         *lost = Some(why);
     }
     child.signal(Signal::KILL);

@@ -8,9 +8,10 @@ pub mod diag;
 pub mod error;
 pub mod guard;
 pub mod recipe;
+pub mod render;
 pub mod signal;
 
-use cli::{Cli, Command};
+use cli::Cli;
 use diag::Diag;
 use error::Error;
 
@@ -37,12 +38,10 @@ fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
     if let Some(auth) = &cli.connection.auth {
         connect::parse_auth(auth)?;
     }
-    let Command::Lock(lock) = cli.command;
-    let plan = cmd::lock::Plan::new(lock)?;
     // One thread: the command must be forked from the main thread (see child::spawn).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(cmd::lock::run(&cli.connection, plan, diag))
+    runtime.block_on(cmd::run(cli.command, &cli.connection, diag))
 }

@@ -1,10 +1,10 @@
 //! `zklock lock`: create our node, wait our turn, run the command under the safety monitor,
-//! release by closing the session.
+//! release by closing the session. `elect` runs its command through the same path.
 
 use std::time::Instant;
 
 use crate::child;
-use crate::cli::{ConnectionArgs, LockArgs};
+use crate::cli::{ConnectionArgs, LockArgs, RunArgs};
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
@@ -12,8 +12,9 @@ use crate::guard::{self, Ending, Lease, Stopping};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::signal::Listener;
 
-/// Everything `lock` needs, checked before anything touches ZooKeeper.
+/// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
+    pub recipe: Recipe,
     pub path: String,
     pub argv: Vec<String>,
     pub id: String,
@@ -23,25 +24,48 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(args: LockArgs) -> Result<Plan, Error> {
-        let path = args.path;
-        recipe::validate_path(&path)?;
-        let argv = command_line(args.shell_command, args.command)?;
+    pub fn lock(args: LockArgs) -> Result<Plan, Error> {
         let patience = match (args.nonblock, args.wait) {
             (true, _) => Patience::None,
             (false, wait) => Patience::Until(wait.map(|w| Instant::now() + w)),
         };
+        Plan::new(
+            Recipe::Lock,
+            args.path,
+            patience,
+            args.conflict_exit_code,
+            args.run,
+        )
+    }
+
+    pub fn new(
+        recipe: Recipe,
+        path: String,
+        patience: Patience,
+        conflict_code: u8,
+        run: RunArgs,
+    ) -> Result<Plan, Error> {
+        recipe::validate_path(&path)?;
+        let argv = command_line(run.shell_command, run.command)?;
         Ok(Plan {
+            recipe,
             path,
             argv,
-            id: args.id.unwrap_or_else(default_id),
+            id: run.id.unwrap_or_else(default_id),
             patience,
-            conflict_code: args.conflict_exit_code,
+            conflict_code,
             stopping: Stopping {
-                signal: args.kill_signal,
-                grace: args.kill_grace,
+                signal: run.kill_signal,
+                grace: run.kill_grace,
             },
         })
+    }
+
+    fn what(&self) -> &'static str {
+        match self.recipe {
+            Recipe::Lock => "lock",
+            Recipe::Latch => "leadership",
+        }
     }
 }
 
@@ -75,7 +99,7 @@ pub async fn run(connection: &ConnectionArgs, plan: Plan, diag: &Diag) -> Result
         sig = signals.terminating() => return Err(Error::Interrupted(sig)),
     };
     let created = tokio::select! {
-        created = recipe::create(&session, &plan.path, Recipe::Lock, &plan.id) => created,
+        created = recipe::create(&session, &plan.path, plan.recipe, &plan.id) => created,
         sig = signals.terminating() => Err(Error::Interrupted(sig)),
     };
     let (node, sent) = match created {
@@ -116,16 +140,18 @@ async fn hold(
         session,
         &plan.path,
         node,
-        Recipe::Lock,
+        plan.recipe,
         plan.patience,
         signals,
         diag,
     )
     .await?
     {
-        Acquired::Held { waited } => {
-            diag.info(format_args!("holding {} (waited: {waited})", plan.path))
-        }
+        Acquired::Held { waited } => diag.info(format_args!(
+            "holding the {} of {} (waited: {waited})",
+            plan.what(),
+            plan.path
+        )),
         Acquired::Conflict => {
             return Err(Error::NotAcquired {
                 path: plan.path.clone(),
@@ -141,12 +167,15 @@ async fn hold(
                 Error::Unavailable(format!("{}: {why} before the command started", plan.path))
             })?;
     }
-    let env = [
+    let mut env = vec![
         ("ZKLOCK_PATH", plan.path.clone()),
         ("ZKLOCK_NODE", node.path.clone()),
         ("ZKLOCK_FENCING_TOKEN", node.czxid.to_string()),
         ("ZKLOCK_SESSION_ID", format!("{:#x}", session.id)),
     ];
+    if plan.recipe == Recipe::Latch {
+        env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
+    }
     let mut child = child::spawn(&plan.argv, &env)?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     match guard::supervise(
@@ -162,8 +191,9 @@ async fn hold(
     {
         Ending::Exited(status) => Ok(status),
         Ending::Lost(why) => Err(Error::Lost(format!(
-            "{}: lock lost ({why}); the command was stopped",
-            plan.path
+            "{}: {} lost ({why}); the command was stopped",
+            plan.path,
+            plan.what()
         ))),
     }
 }

@@ -2,6 +2,7 @@
 //! a client to look at what was left in ZooKeeper.
 #![allow(dead_code, unused_imports)]
 
+pub mod peers;
 pub mod proxy;
 pub mod server;
 

@@ -1,0 +1,145 @@
+//! `zklock elect`: lead with a command (the lock path with Curator LeaderLatch names), or show
+//! who leads (`--leader`) and every change of leader (`--observe`).
+
+use zookeeper_client::{Client, Stat};
+
+use crate::cli::{ConnectionArgs, ElectArgs};
+use crate::cmd::lock::{self, Plan};
+use crate::connect::Session;
+use crate::diag::Diag;
+use crate::error::Error;
+use crate::recipe::{self, Patience, Recipe};
+use crate::render::{self, Json};
+use crate::signal::Listener;
+
+pub async fn run(connection: &ConnectionArgs, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
+    if !(args.leader || args.observe) {
+        let plan = Plan::new(
+            Recipe::Latch,
+            args.path,
+            Patience::Until(None),
+            75,
+            args.run,
+        )?;
+        return lock::run(connection, plan, diag).await;
+    }
+    recipe::validate_path(&args.path)?;
+    let mut signals = Listener::install()
+        .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
+    let session = tokio::select! {
+        session = Session::connect(connection, diag) => session?,
+        sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+    };
+    let result = if args.leader {
+        leader(&session.client, &args).await
+    } else {
+        tokio::select! {
+            result = observe(&session, &args) => result,
+            sig = signals.terminating() => Err(Error::Interrupted(sig)),
+        }
+    };
+    session.close(None, diag).await;
+    result
+}
+
+/// The current leader: its node name, id (the node's data) and creation time.
+struct Leader {
+    node: String,
+    id: String,
+    stat: Stat,
+}
+
+async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Error> {
+    loop {
+        let children = match client.list_children(dir).await {
+            Ok(children) => children,
+            Err(zookeeper_client::Error::NoNode) => return Ok(None),
+            Err(e) => return Err(Error::zk(dir, e)),
+        };
+        let Some(first) = recipe::contenders(Recipe::Latch, children)
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let node = format!("{dir}/{}", first.name);
+        match client.get_data(&node).await {
+            Ok((data, stat)) => {
+                return Ok(Some(Leader {
+                    id: String::from_utf8_lossy(&data).into_owned(),
+                    node,
+                    stat,
+                }));
+            }
+            // It resigned between the list and the read: look again.
+            Err(zookeeper_client::Error::NoNode) => continue,
+            Err(e) => return Err(Error::zk(&node, e)),
+        }
+    }
+}
+
+fn show(leader: Option<&Leader>, json: bool) -> String {
+    if !json {
+        return leader.map(|l| l.id.clone()).unwrap_or_default();
+    }
+    let (id, node, since) = match leader {
+        Some(l) => (
+            Json::str(&l.id),
+            Json::str(&l.node),
+            Json::Str(render::timestamp(l.stat.ctime)),
+        ),
+        None => (Json::Null, Json::Null, Json::Null),
+    };
+    Json::Object(vec![("id", id), ("node", node), ("since", since)]).render()
+}
+
+async fn leader(client: &Client, args: &ElectArgs) -> Result<i32, Error> {
+    match current_leader(client, &args.path).await? {
+        Some(leader) => {
+            println!("{}", show(Some(&leader), args.json));
+            Ok(0)
+        }
+        None => Err(Error::NoLeader(format!("{}: no leader", args.path))),
+    }
+}
+
+/// Prints a line whenever the leader changes (an empty line, or `"id":null`, when nobody leads).
+async fn observe(session: &Session, args: &ElectArgs) -> Result<i32, Error> {
+    use std::io::Write;
+    let client = &session.client;
+    let mut shown: Option<Option<String>> = None;
+    loop {
+        // Watch the child list first, then read, so no change between the two is missed.
+        let watcher = match client.get_and_watch_children(&args.path).await {
+            Ok((_, _, watcher)) => watcher,
+            // No election yet: wait for its node to appear.
+            Err(zookeeper_client::Error::NoNode) => {
+                match client
+                    .check_and_watch_stat(&args.path)
+                    .await
+                    .map_err(|e| Error::zk(&args.path, e))?
+                {
+                    (None, watcher) => watcher,
+                    (Some(_), _) => continue, // created meanwhile: watch its children instead
+                }
+            }
+            Err(e) => return Err(Error::zk(&args.path, e)),
+        };
+        let leader = current_leader(client, &args.path).await?;
+        let node = leader.as_ref().map(|l| l.node.clone());
+        if shown.as_ref() != Some(&node) {
+            println!("{}", show(leader.as_ref(), args.json));
+            let _ = std::io::stdout().flush();
+            shown = Some(node);
+        }
+        let event = watcher.changed().await;
+        if event.event_type == zookeeper_client::EventType::Session
+            && event.session_state.is_terminated()
+        {
+            return Err(Error::Unavailable(format!(
+                "{}: session {}",
+                args.path, event.session_state
+            )));
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! `zklock ls`: child names, descendants, data, and a long form that shows a lock's queue.
+
+use std::collections::HashMap;
+
+use zookeeper_client::Stat;
+
+use crate::cli::{ConnectionArgs, LsArgs};
+use crate::connect::Session;
+use crate::diag::Diag;
+use crate::error::Error;
+use crate::recipe::{self, Recipe};
+use crate::render::{self, Json};
+
+/// One listed znode.
+struct Entry {
+    path: String,
+    name: String,
+    detail: Option<(Vec<u8>, Stat)>,
+    role: Option<String>,
+}
+
+pub async fn run(connection: &ConnectionArgs, args: LsArgs, diag: &Diag) -> Result<i32, Error> {
+    if args.path != "/" {
+        recipe::validate_path(&args.path)?;
+    }
+    let session = Session::connect(connection, diag).await?;
+    let listed = list(&session, &args).await;
+    session.close(None, diag).await;
+    let entries = listed?;
+    let mut out = String::new();
+    if args.json {
+        out = json(&args.path, &entries).render();
+        out.push('\n');
+    } else {
+        for entry in &entries {
+            out.push_str(&line(entry, &args));
+            out.push('\n');
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
+    let client = &session.client;
+    let mut entries = Vec::new();
+    let mut level = vec![args.path.clone()];
+    while !level.is_empty() {
+        // Requests go out when called, so issuing a whole level before awaiting pipelines it.
+        let pending: Vec<_> = level
+            .iter()
+            .map(|p| (p.clone(), client.list_children(p)))
+            .collect();
+        let mut next = Vec::new();
+        for (parent, children) in pending {
+            let mut names = match children.await {
+                Ok(names) => names,
+                // A node deleted between two levels of -R is not an error.
+                Err(zookeeper_client::Error::NoNode) if parent != args.path => continue,
+                Err(e) => return Err(Error::zk(&parent, e)),
+            };
+            names.sort();
+            let roles = roles(&names);
+            for name in names {
+                let path = if parent == "/" {
+                    format!("/{name}")
+                } else {
+                    format!("{parent}/{name}")
+                };
+                if args.recursive {
+                    next.push(path.clone());
+                }
+                let role = roles.get(&name).cloned();
+                entries.push(Entry {
+                    path,
+                    name,
+                    detail: None,
+                    role,
+                });
+            }
+        }
+        level = next;
+    }
+    if args.recursive {
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    if args.long || args.data || args.json {
+        let pending: Vec<_> = entries.iter().map(|e| client.get_data(&e.path)).collect();
+        for (entry, detail) in entries.iter_mut().zip(pending) {
+            entry.detail = detail.await.ok();
+        }
+    }
+    Ok(entries)
+}
+
+/// holder/leader and waiting #k for the contenders among `names`, by sequence.
+fn roles(names: &[String]) -> HashMap<String, String> {
+    let queue = recipe::contenders(Recipe::Latch, names.to_vec());
+    let first_is_latch = queue.first().is_some_and(|c| c.name.contains("-latch-"));
+    queue
+        .into_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let role = match (k, first_is_latch) {
+                (0, true) => "leader".to_string(),
+                (0, false) => "holder".to_string(),
+                (k, _) => format!("waiting #{k}"),
+            };
+            (c.name, role)
+        })
+        .collect()
+}
+
+fn line(entry: &Entry, args: &LsArgs) -> String {
+    let name = if args.recursive {
+        &entry.path
+    } else {
+        &entry.name
+    };
+    let data = entry
+        .detail
+        .as_ref()
+        .map(|(d, _)| render::data_text(d))
+        .unwrap_or_default();
+    if !args.long {
+        return if args.data {
+            format!("{name}\t{data}")
+        } else {
+            name.clone()
+        };
+    }
+    let Some((_, stat)) = &entry.detail else {
+        return format!("{:<10} {name} (deleted while listing)", "-");
+    };
+    let (kind, owner) = if stat.ephemeral_owner != 0 {
+        ("ephemeral", format!("{:#x}", stat.ephemeral_owner))
+    } else {
+        ("persistent", "-".to_string())
+    };
+    let mut text = format!(
+        "{kind:<10} {owner:<18} v{:<4} {:>6}B {:>4} {} {name}",
+        stat.version,
+        stat.data_length,
+        stat.num_children,
+        render::timestamp(stat.mtime)
+    );
+    if let Some(role) = &entry.role {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!("  {role}  id={data}  age={}", render::age(stat.ctime)),
+        );
+    } else if args.data {
+        text.push('\t');
+        text.push_str(&data);
+    }
+    text
+}
+
+fn json(path: &str, entries: &[Entry]) -> Json {
+    let nodes = entries
+        .iter()
+        .map(|e| {
+            let mut fields = vec![("path", Json::str(&e.path)), ("name", Json::str(&e.name))];
+            if let Some((data, stat)) = &e.detail {
+                let (data, encoding) = render::data_json(data);
+                let ephemeral = stat.ephemeral_owner != 0;
+                fields.extend([
+                    (
+                        "type",
+                        Json::str(if ephemeral { "ephemeral" } else { "persistent" }),
+                    ),
+                    (
+                        "owner",
+                        if ephemeral {
+                            Json::Str(format!("{:#x}", stat.ephemeral_owner))
+                        } else {
+                            Json::Null
+                        },
+                    ),
+                    ("version", Json::Int(stat.version.into())),
+                    ("data_length", Json::Int(stat.data_length.into())),
+                    ("children", Json::Int(stat.num_children.into())),
+                    ("czxid", Json::Int(stat.czxid)),
+                    ("mzxid", Json::Int(stat.mzxid)),
+                    ("ctime", Json::Str(render::timestamp(stat.ctime))),
+                    ("mtime", Json::Str(render::timestamp(stat.mtime))),
+                    ("data", data),
+                    ("encoding", encoding),
+                ]);
+            }
+            fields.push(("role", e.role.as_ref().map_or(Json::Null, Json::str)));
+            Json::Object(fields)
+        })
+        .collect();
+    Json::Object(vec![
+        ("path", Json::str(path)),
+        ("nodes", Json::List(nodes)),
+    ])
+}

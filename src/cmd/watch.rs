@@ -1,0 +1,287 @@
+//! `zklock watch`: follow a znode, its children or its subtree with a persistent watch
+//! (ZooKeeper 3.6+), printing a line or running a command per event.
+
+use zookeeper_client::{AddWatchMode, Client, EventType, PersistentWatcher, SessionState};
+
+use crate::child::{self, Child};
+use crate::cli::{ConnectionArgs, WatchArgs};
+use crate::connect::Session;
+use crate::diag::Diag;
+use crate::error::Error;
+use crate::recipe;
+use crate::render::{self, Json};
+use crate::signal::{Listener, Signal};
+
+/// One thing to report: `created`, `changed`, `deleted`, `children`, `initial` or `resync`.
+#[derive(Debug, Clone)]
+struct Event {
+    kind: &'static str,
+    path: String,
+    zxid: i64,
+}
+
+pub async fn run(connection: &ConnectionArgs, args: WatchArgs, diag: &Diag) -> Result<i32, Error> {
+    if args.path != "/" {
+        recipe::validate_path(&args.path)?;
+    }
+    let mut signals = Listener::install()
+        .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
+    if !args.command.is_empty() {
+        child::become_subreaper();
+    }
+    let mut runner = Runner {
+        argv: args.command.clone(),
+        once: args.once,
+        running: None,
+        pending: None,
+    };
+    let mut first = true;
+    loop {
+        let session = tokio::select! {
+            session = Session::connect(connection, diag) => match session {
+                Ok(session) => session,
+                Err(e) if first => return Err(e),
+                Err(e) => {
+                    diag.warn(format_args!("{e}; retrying"));
+                    continue;
+                }
+            },
+            sig = signals.terminating() => return runner.stop(sig).await,
+        };
+        let outcome = follow(&session, &args, &mut runner, &mut signals, first).await;
+        session.close(None, diag).await;
+        match outcome? {
+            Followed::Exit(status) => return Ok(status),
+            Followed::Expired => diag.warn(format_args!(
+                "session expired; watching {} again",
+                args.path
+            )),
+        }
+        first = false;
+    }
+}
+
+enum Followed {
+    Exit(i32),
+    Expired,
+}
+
+async fn follow(
+    session: &Session,
+    args: &WatchArgs,
+    runner: &mut Runner,
+    signals: &mut Listener,
+    first: bool,
+) -> Result<Followed, Error> {
+    let client = &session.client;
+    let mode = if args.recursive {
+        AddWatchMode::PersistentRecursive
+    } else {
+        AddWatchMode::Persistent
+    };
+    let mut watcher: PersistentWatcher =
+        client.watch(&args.path, mode).await.map_err(|e| match e {
+            zookeeper_client::Error::Unimplemented => Error::Other(
+                "this ZooKeeper is older than 3.6: watch needs persistent watches".into(),
+            ),
+            e => Error::zk(&args.path, e),
+        })?;
+    let mut initial = Vec::new();
+    if !first {
+        initial.push(Event {
+            kind: "resync",
+            path: args.path.clone(),
+            zxid: -1,
+        });
+    } else if args.initial {
+        initial = current_state(client, args).await?;
+    }
+    for event in initial {
+        if let Some(status) = emit(client, args, runner, event).await? {
+            return Ok(Followed::Exit(status));
+        }
+    }
+    loop {
+        tokio::select! {
+            event = watcher.changed() => {
+                let kind = match event.event_type {
+                    EventType::Session => match event.session_state {
+                        SessionState::Expired => return Ok(Followed::Expired),
+                        s if s.is_terminated() => return Err(Error::Unavailable(format!("{}: session {s}", args.path))),
+                        _ => continue,
+                    },
+                    EventType::NodeChildrenChanged if args.children => "children",
+                    EventType::NodeChildrenChanged => continue,
+                    _ if args.children => continue,
+                    EventType::NodeCreated => "created",
+                    EventType::NodeDataChanged => "changed",
+                    EventType::NodeDeleted => "deleted",
+                };
+                let event = Event { kind, path: event.path, zxid: event.zxid };
+                if let Some(status) = emit(client, args, runner, event).await? {
+                    return Ok(Followed::Exit(status));
+                }
+            }
+            signal = signals.next() => match signal {
+                Some(sig) => return runner.stop(sig).await.map(Followed::Exit),
+                None => {
+                    if let Some(status) = runner.reaped()? {
+                        if args.once {
+                            return Ok(Followed::Exit(status));
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// What `--initial` reports: the node itself, its children, or its whole subtree.
+async fn current_state(client: &Client, args: &WatchArgs) -> Result<Vec<Event>, Error> {
+    let initial = |path: String| Event {
+        kind: "initial",
+        path,
+        zxid: -1,
+    };
+    let exists = client
+        .check_stat(&args.path)
+        .await
+        .map_err(|e| Error::zk(&args.path, e))?
+        .is_some();
+    if !exists {
+        return Ok(Vec::new());
+    }
+    if !args.children && !args.recursive {
+        return Ok(vec![initial(args.path.clone())]);
+    }
+    let mut found = if args.recursive {
+        vec![args.path.clone()]
+    } else {
+        Vec::new()
+    };
+    let mut level = vec![args.path.clone()];
+    while let Some(parent) = level.pop() {
+        let mut names = client.list_children(&parent).await.unwrap_or_default();
+        names.sort();
+        for name in names {
+            let path = if parent == "/" {
+                format!("/{name}")
+            } else {
+                format!("{parent}/{name}")
+            };
+            if args.recursive {
+                level.push(path.clone());
+            }
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found.into_iter().map(initial).collect())
+}
+
+/// Prints the event, or hands it to the command. Returns an exit status once `--once` is done.
+async fn emit(
+    client: &Client,
+    args: &WatchArgs,
+    runner: &mut Runner,
+    event: Event,
+) -> Result<Option<i32>, Error> {
+    if !runner.argv.is_empty() {
+        runner.offer(event)?;
+        return Ok(None);
+    }
+    println!("{}", describe(client, args, &event).await);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    Ok(args.once.then_some(0))
+}
+
+async fn describe(client: &Client, args: &WatchArgs, event: &Event) -> String {
+    let wants_data =
+        (args.data || args.json) && matches!(event.kind, "created" | "changed" | "initial");
+    let detail = if wants_data {
+        client.get_data(&event.path).await.ok()
+    } else {
+        None
+    };
+    if !args.json {
+        return match (&detail, args.data) {
+            (Some((data, _)), true) => {
+                format!("{} {} {}", event.kind, event.path, render::data_text(data))
+            }
+            _ => format!("{} {}", event.kind, event.path),
+        };
+    }
+    let mut fields = vec![
+        ("event", Json::str(event.kind)),
+        ("path", Json::str(&event.path)),
+    ];
+    if event.zxid >= 0 {
+        fields.push(("zxid", Json::Int(event.zxid)));
+    }
+    if let Some((data, stat)) = detail {
+        let (data, encoding) = render::data_json(&data);
+        fields.extend([
+            ("version", Json::Int(stat.version.into())),
+            ("data", data),
+            ("encoding", encoding),
+        ]);
+    }
+    if event.kind == "children" {
+        let mut names = client.list_children(&event.path).await.unwrap_or_default();
+        names.sort();
+        fields.push((
+            "children",
+            Json::List(names.into_iter().map(Json::Str).collect()),
+        ));
+    }
+    Json::Object(fields).render()
+}
+
+/// Runs the command per event, one at a time; events arriving meanwhile collapse into one
+/// follow-up run with the latest of them.
+struct Runner {
+    argv: Vec<String>,
+    /// `--once`: no follow-up runs.
+    once: bool,
+    running: Option<Child>,
+    pending: Option<Event>,
+}
+
+impl Runner {
+    fn offer(&mut self, event: Event) -> Result<(), Error> {
+        if self.running.is_some() {
+            self.pending = Some(event);
+            return Ok(());
+        }
+        let env = [
+            ("ZKLOCK_EVENT", event.kind.to_string()),
+            ("ZKLOCK_EVENT_PATH", event.path),
+        ];
+        self.running = Some(child::spawn(&self.argv, &env)?);
+        Ok(())
+    }
+
+    /// After SIGCHLD: the finished command's status, having started the follow-up run if any.
+    fn reaped(&mut self) -> Result<Option<i32>, Error> {
+        let Some(status) = self.running.as_mut().and_then(Child::reap) else {
+            return Ok(None);
+        };
+        self.running = None;
+        if let Some(event) = self.pending.take().filter(|_| !self.once) {
+            self.offer(event)?;
+        }
+        Ok(Some(status))
+    }
+
+    /// zklock was told to stop: stop the command too, then exit 128+N.
+    async fn stop(&mut self, sig: Signal) -> Result<i32, Error> {
+        if let Some(child) = self.running.as_mut() {
+            child.signal(sig);
+            child
+                .stop_rest(sig, std::time::Duration::from_secs(5))
+                .await;
+        }
+        Err(Error::Interrupted(sig))
+    }
+}
