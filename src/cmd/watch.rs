@@ -125,10 +125,10 @@ async fn follow(
             signal = signals.next() => match signal {
                 Some(sig) => return runner.stop(sig).await.map(Followed::Exit),
                 None => {
-                    if let Some(status) = runner.reaped()? {
-                        if args.once {
-                            return Ok(Followed::Exit(status));
-                        }
+                    if let Some(status) = runner.reaped()?
+                        && args.once
+                    {
+                        return Ok(Followed::Exit(status));
                     }
                 }
             },
