@@ -48,12 +48,12 @@ pub async fn run(connection: &ConnectionArgs, args: WatchArgs, diag: &Diag) -> R
             },
             sig = signals.terminating() => return runner.stop(sig).await,
         };
-        let outcome = follow(&session, &args, &mut runner, &mut signals, first).await;
+        let outcome = follow(&session, &args, &mut runner, &mut signals, first, diag).await;
         session.close(None, diag).await;
         match outcome? {
             Followed::Exit(status) => return Ok(status),
             Followed::Expired => diag.warn(format_args!(
-                "session expired; watching {} again",
+                "session expired; re-arming the watch on {}",
                 args.path
             )),
         }
@@ -72,6 +72,7 @@ async fn follow(
     runner: &mut Runner,
     signals: &mut Listener,
     first: bool,
+    diag: &Diag,
 ) -> Result<Followed, Error> {
     let client = &session.client;
     let mode = if args.recursive {
@@ -86,6 +87,7 @@ async fn follow(
             ),
             e => Error::zk(&args.path, e),
         })?;
+    diag.info(format_args!("watching {} ({mode:?})", args.path));
     let mut initial = Vec::new();
     if !first {
         initial.push(Event {

@@ -285,3 +285,72 @@ impl Zk {
         zk
     }
 }
+
+impl Zk {
+    /// Creates a persistent node (and its parents) with `data`.
+    pub fn create(&self, path: &str, data: &[u8]) {
+        let open = zookeeper_client::CreateMode::Persistent
+            .with_acls(zookeeper_client::Acls::anyone_all());
+        if let Some((parent, _)) = path.rsplit_once('/').filter(|(p, _)| !p.is_empty()) {
+            let _ = self.runtime.block_on(self.client.mkdir(parent, &open));
+        }
+        self.runtime
+            .block_on(self.client.create(path, data, &open))
+            .expect("create");
+    }
+
+    pub fn set(&self, path: &str, data: &[u8]) {
+        self.runtime
+            .block_on(self.client.set_data(path, data, None))
+            .expect("set_data");
+    }
+}
+
+/// A process whose stdout and stderr go to files the test can read while it runs.
+pub struct Streaming {
+    pub process: Background,
+    pub stdout: PathBuf,
+    pub stderr: PathBuf,
+}
+
+impl Streaming {
+    pub fn spawn(command: &mut Command, name: &str) -> Streaming {
+        let dir = workdir(name);
+        let (stdout, stderr) = (dir.join("stdout"), dir.join("stderr"));
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("spawn");
+        Streaming {
+            process: Background { child: Some(child) },
+            stdout,
+            stderr,
+        }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        read(&self.stdout).lines().map(String::from).collect()
+    }
+
+    /// Waits until stdout has at least `n` lines.
+    pub fn wait_lines(&self, n: usize, limit: Duration) -> Vec<String> {
+        assert!(
+            eventually(limit, || self.lines().len() >= n),
+            "wanted {n} lines, got {:?}; stderr: {}",
+            self.lines(),
+            read(&self.stderr)
+        );
+        self.lines()
+    }
+
+    /// Waits until stderr contains `text`.
+    pub fn wait_stderr(&self, text: &str, limit: Duration) {
+        assert!(
+            eventually(limit, || read(&self.stderr).contains(text)),
+            "stderr never said {text:?}: {}",
+            read(&self.stderr)
+        );
+    }
+}

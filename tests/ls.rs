@@ -1,0 +1,167 @@
+//! `zklock ls` end to end on trees the tests build: names, -R, -d, -l with a lock queue,
+//! --json with binary data, and a missing znode.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+fn servers() -> String {
+    shared().connect()
+}
+
+fn tree(name: &str) -> (Zk, String) {
+    let path = unique_path(name);
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"");
+    zk.create(&format!("{path}/b"), b"bee");
+    zk.create(&format!("{path}/a"), b"ay");
+    zk.create(&format!("{path}/b/c"), b"sea");
+    (zk, path)
+}
+
+#[test]
+fn lists_names_descendants_and_data() {
+    let (_zk, path) = tree("names");
+    let names = run(zklock(&servers()).args(["ls", &path]));
+    assert_eq!(
+        (names.code, names.stdout.as_str()),
+        (Some(0), "a\nb\n"),
+        "{names:?}"
+    );
+    let all = run(zklock(&servers()).args(["ls", "-R", &path]));
+    assert_eq!(all.stdout, format!("{path}/a\n{path}/b\n{path}/b/c\n"));
+    let data = run(zklock(&servers()).args(["ls", "-d", &path]));
+    assert_eq!(data.stdout, "a\tay\nb\tbee\n");
+    let root = run(zklock(&servers()).args(["ls"]));
+    assert!(
+        root.stdout.lines().any(|l| l == "zookeeper"),
+        "{}",
+        root.stdout
+    );
+}
+
+#[test]
+fn a_missing_znode_is_a_one_line_error() {
+    let path = unique_path("missing");
+    let ran = run(zklock(&servers()).args(["ls", &path]));
+    assert_eq!(ran.code, Some(1));
+    assert_eq!(ran.stderr, format!("zklock: {path}: no such znode\n"));
+    assert_eq!(ran.stdout, "");
+}
+
+#[test]
+fn long_form_shows_the_holder_and_the_waiter() {
+    let path = unique_path("queue");
+    let holder = {
+        let dir = workdir("queue-holder");
+        let p = Background::spawn(
+            zklock(&servers())
+                .args([
+                    &path,
+                    "--id",
+                    "db1:backup",
+                    "--",
+                    "sh",
+                    "-c",
+                    "touch held; sleep 30",
+                ])
+                .current_dir(&dir),
+        );
+        assert!(eventually(Duration::from_secs(10), || dir
+            .join("held")
+            .exists()));
+        p
+    };
+    let waiter =
+        Background::spawn(zklock(&servers()).args([&path, "--id", "db2:backup", "--", "true"]));
+    let zk = Zk::connect(&servers());
+    zk.wait_children(&path, 2, Duration::from_secs(10));
+    let ran = run(zklock(&servers()).args(["ls", "-l", &path]));
+    let lines: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", ran.stdout);
+    assert!(
+        lines[0].starts_with("ephemeral ") && lines[0].contains("  holder  id=db1:backup  age="),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("  waiting #1  id=db2:backup  age="),
+        "{}",
+        lines[1]
+    );
+    holder.signal(libc::SIGTERM);
+    assert_eq!(
+        holder
+            .wait_timeout(Duration::from_secs(10))
+            .and_then(|r| r.code),
+        Some(143)
+    );
+    assert_eq!(
+        waiter
+            .wait_timeout(Duration::from_secs(10))
+            .and_then(|r| r.code),
+        Some(0)
+    );
+    zk.assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn json_is_one_document_and_round_trips_binary_data() {
+    let (zk, path) = tree("json");
+    let binary = [0u8, 0xff, 0x10, b'\n'];
+    zk.set(&format!("{path}/a"), &binary);
+    let ran = run(zklock(&servers()).args(["ls", "--json", "-R", &path]));
+    let doc: serde_json::Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(doc["path"], path.as_str());
+    let nodes = doc["nodes"].as_array().expect("nodes");
+    let paths: Vec<&str> = nodes
+        .iter()
+        .map(|n| n["path"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            format!("{path}/a"),
+            format!("{path}/b"),
+            format!("{path}/b/c")
+        ]
+    );
+    assert_eq!(nodes[0]["encoding"], "base64");
+    assert_eq!(
+        decode_base64(nodes[0]["data"].as_str().expect("data")),
+        binary
+    );
+    assert_eq!(
+        (nodes[1]["data"].as_str(), nodes[1]["encoding"].as_str()),
+        (Some("bee"), Some("utf-8"))
+    );
+    assert_eq!(
+        (nodes[1]["children"].as_i64(), nodes[1]["type"].as_str()),
+        (Some(1), Some("persistent"))
+    );
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    let value = |c: u8| {
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+            .bytes()
+            .position(|x| x == c)
+            .expect("base64") as u32
+    };
+    let mut out = Vec::new();
+    for chunk in s.as_bytes().chunks(4) {
+        let digits: Vec<u32> = chunk
+            .iter()
+            .filter(|&&c| c != b'=')
+            .map(|&c| value(c))
+            .collect();
+        let n = digits
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (i, d)| acc | d << (18 - 6 * i));
+        out.extend(n.to_be_bytes()[1..digits.len()].iter());
+    }
+    out
+}

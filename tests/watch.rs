@@ -1,0 +1,187 @@
+//! `zklock watch` end to end: the right events for each mode and none of the wrong ones,
+//! --once, --json, --initial, the command form with coalescing, and resync after expiry.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+fn servers() -> String {
+    shared().connect()
+}
+
+const ARMED: &str = "watching ";
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn watch(args: &[&str], name: &str) -> Streaming {
+    let s = Streaming::spawn(zklock(&servers()).args(["-v", "watch"]).args(args), name);
+    s.wait_stderr(ARMED, LIMIT);
+    s
+}
+
+fn stop(s: Streaming) -> Ran {
+    s.process.signal(libc::SIGINT);
+    s.process.wait_timeout(LIMIT).expect("exits on SIGINT")
+}
+
+#[test]
+fn the_default_mode_sees_the_node_and_not_its_children() {
+    let path = unique_path("node");
+    let zk = Zk::connect(&servers());
+    let w = watch(&["--data", &path], "node");
+    zk.create(&path, b"v1");
+    zk.create(&format!("{path}/child"), b"");
+    zk.set(&path, b"v2");
+    zk.delete(&format!("{path}/child"));
+    zk.delete(&path);
+    let lines = w.wait_lines(3, LIMIT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(stop(w).code, Some(130));
+    assert_eq!(
+        lines,
+        [
+            format!("created {path} v1"),
+            format!("changed {path} v2"),
+            format!("deleted {path}")
+        ]
+    );
+}
+
+#[test]
+fn children_mode_sees_only_the_child_list() {
+    let path = unique_path("children");
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"");
+    let w = watch(&["--children", &path], "children");
+    zk.create(&format!("{path}/a"), b"");
+    zk.set(&path, b"ignored");
+    zk.delete(&format!("{path}/a"));
+    let lines = w.wait_lines(2, LIMIT);
+    std::thread::sleep(Duration::from_millis(300));
+    stop(w);
+    assert_eq!(
+        lines,
+        [format!("children {path}"), format!("children {path}")]
+    );
+    zk.delete(&path);
+}
+
+#[test]
+fn recursive_mode_sees_every_descendant() {
+    let path = unique_path("recursive");
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"");
+    let w = watch(&["-R", &path], "recursive");
+    zk.create(&format!("{path}/a"), b"");
+    zk.create(&format!("{path}/a/b"), b"");
+    zk.set(&format!("{path}/a/b"), b"x");
+    zk.delete(&format!("{path}/a/b"));
+    let lines = w.wait_lines(4, LIMIT);
+    stop(w);
+    assert_eq!(
+        lines,
+        [
+            format!("created {path}/a"),
+            format!("created {path}/a/b"),
+            format!("changed {path}/a/b"),
+            format!("deleted {path}/a/b")
+        ]
+    );
+}
+
+#[test]
+fn once_exits_after_the_first_event() {
+    let path = unique_path("once");
+    let zk = Zk::connect(&servers());
+    let w = watch(&["--once", &path], "once");
+    zk.create(&path, b"");
+    let ran = w.process.wait_timeout(LIMIT).expect("--once exits");
+    assert_eq!(ran.code, Some(0));
+    assert_eq!(read(&w.stdout), format!("created {path}\n"));
+}
+
+#[test]
+fn json_lines_parse_and_carry_version_and_data() {
+    let path = unique_path("json");
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"one");
+    let w = watch(&["--json", "--initial", &path], "json");
+    zk.set(&path, &[0xff, 0x00]);
+    let lines = w.wait_lines(2, LIMIT);
+    stop(w);
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(events[0]["event"], "initial");
+    assert_eq!(
+        (events[0]["data"].as_str(), events[0]["version"].as_i64()),
+        (Some("one"), Some(0))
+    );
+    assert_eq!(events[1]["event"], "changed");
+    assert_eq!(events[1]["path"], path.as_str());
+    assert_eq!(
+        (events[1]["encoding"].as_str(), events[1]["data"].as_str()),
+        (Some("base64"), Some("/wA="))
+    );
+    assert_eq!(events[1]["version"].as_i64(), Some(1));
+}
+
+#[test]
+fn the_command_runs_per_event_and_coalesces_bursts() {
+    let path = unique_path("command");
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"0");
+    let dir = workdir("command-runs");
+    let script = format!(
+        "echo \"$ZKLOCK_EVENT $ZKLOCK_EVENT_PATH\" >> {}; sleep 1",
+        dir.join("runs").display()
+    );
+    let w = watch(&[&path, "--", "sh", "-c", &script], "command");
+    zk.set(&path, b"1");
+    assert!(eventually(LIMIT, || !read(&dir.join("runs")).is_empty()));
+    for i in 2..7 {
+        zk.set(&path, i.to_string().as_bytes());
+    }
+    assert!(eventually(LIMIT, || read(&dir.join("runs"))
+        .lines()
+        .count()
+        == 2));
+    std::thread::sleep(Duration::from_millis(1500));
+    stop(w);
+    assert_eq!(
+        read(&dir.join("runs")),
+        format!("changed {path}\nchanged {path}\n"),
+        "a burst of 5 changes is one follow-up run"
+    );
+}
+
+#[test]
+fn session_expiry_emits_resync_and_watching_goes_on() {
+    let path = unique_path("resync");
+    let zk = Zk::connect(&servers());
+    let proxy = Proxy::start(shared().port);
+    let w = Streaming::spawn(
+        zklock(&proxy.connect()).args(["-v", "--session-timeout", "1s", "watch", &path]),
+        "resync",
+    );
+    w.wait_stderr(ARMED, LIMIT);
+    proxy.freeze();
+    // The server expires the 1 s session while the link is frozen.
+    std::thread::sleep(Duration::from_secs(3));
+    proxy.thaw();
+    proxy.cut();
+    let lines = w.wait_lines(1, LIMIT);
+    assert_eq!(lines, [format!("resync {path}")]);
+    assert!(
+        eventually(LIMIT, || read(&w.stderr).matches(ARMED).count() == 2),
+        "{}",
+        read(&w.stderr)
+    );
+    zk.create(&path, b"");
+    let lines = w.wait_lines(2, LIMIT);
+    stop(w);
+    assert_eq!(lines[1], format!("created {path}"));
+    zk.delete(&path);
+}
