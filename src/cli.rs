@@ -22,6 +22,7 @@ Exit status: the command's own; 64 usage, 69 ZooKeeper unavailable, 75 not acqui
 #[command(
     arg_required_else_help = true,
     args_override_self = true,
+    propagate_version = true,
     name = "zklock",
     version,
     override_usage = "zklock [OPTIONS] <PATH> -- <COMMAND>...\n       zklock [OPTIONS] <SUBCOMMAND> ...",

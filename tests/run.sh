@@ -9,6 +9,7 @@ for pkg in zookeeper python3-kazoo libcurator-recipes-java; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 command -v javac >/dev/null 2>&1 || need="$need default-jdk-headless"
+command -v man >/dev/null 2>&1 || need="$need man-db"
 if [ -n "$need" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need

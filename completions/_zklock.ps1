@@ -1,0 +1,169 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'zklock'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'zklock' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--servers', '--servers', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--session-timeout', '--session-timeout', [CompletionResultType]::ParameterName, 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up (exit 69) when no server answers within this')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Run a command while holding a lock (the default subcommand)')
+            [CompletionResult]::new('elect', 'elect', [CompletionResultType]::ParameterValue, 'Run a command while this process leads an election; or show the leader')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print (or run a command on) every change of a znode, its children or its subtree')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List znodes; for a lock or election directory, who holds it and who waits')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zklock;lock' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this')
+            [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
+            [CompletionResult]::new('--conflict-exit-code', '--conflict-exit-code', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run this string with `sh -c` instead of a command after `--`')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run this string with `sh -c` instead of a command after `--`')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Identity stored in our node [default: <hostname>:<pid>]')
+            [CompletionResult]::new('--kill-signal', '--kill-signal', [CompletionResultType]::ParameterName, 'Signal that stops the command when the lock is lost or zklock is told to stop')
+            [CompletionResult]::new('--kill-grace', '--kill-grace', [CompletionResultType]::ParameterName, 'How long the command has after the kill signal before SIGKILL')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--servers', '--servers', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--session-timeout', '--session-timeout', [CompletionResultType]::ParameterName, 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up (exit 69) when no server answers within this')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Fail at once (exit 75) when the lock is held by someone else')
+            [CompletionResult]::new('--nonblock', '--nonblock', [CompletionResultType]::ParameterName, 'Fail at once (exit 75) when the lock is held by someone else')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zklock;elect' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run this string with `sh -c` instead of a command after `--`')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run this string with `sh -c` instead of a command after `--`')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Identity stored in our node [default: <hostname>:<pid>]')
+            [CompletionResult]::new('--kill-signal', '--kill-signal', [CompletionResultType]::ParameterName, 'Signal that stops the command when the lock is lost or zklock is told to stop')
+            [CompletionResult]::new('--kill-grace', '--kill-grace', [CompletionResultType]::ParameterName, 'How long the command has after the kill signal before SIGKILL')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--servers', '--servers', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--session-timeout', '--session-timeout', [CompletionResultType]::ParameterName, 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up (exit 69) when no server answers within this')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)')
+            [CompletionResult]::new('--leader', '--leader', [CompletionResultType]::ParameterName, 'Print the current leader''s id and exit (exit 3 when there is none)')
+            [CompletionResult]::new('--observe', '--observe', [CompletionResultType]::ParameterName, 'Print the leader''s id on every change until interrupted')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With --leader or --observe: a JSON object (id, node, since) a line')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zklock;watch' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--servers', '--servers', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--session-timeout', '--session-timeout', [CompletionResultType]::ParameterName, 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up (exit 69) when no server answers within this')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)')
+            [CompletionResult]::new('--children', '--children', [CompletionResultType]::ParameterName, 'Watch its child list instead of the node itself')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Watch every descendant (a persistent recursive watch)')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Watch every descendant (a persistent recursive watch)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Append the node''s new data to each line')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Append the node''s new data to each line')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object a line: event, path, zxid/version where known, data')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Exit 0 after the first event')
+            [CompletionResult]::new('--initial', '--initial', [CompletionResultType]::ParameterName, 'Print the current state first (`initial <path>` for each node that exists)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zklock;ls' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--servers', '--servers', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
+            [CompletionResult]::new('--session-timeout', '--session-timeout', [CompletionResultType]::ParameterName, 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up (exit 69) when no server answers within this')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Every descendant, as full paths')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Every descendant, as full paths')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Show each node''s data')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Show each node''s data')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age')
+            [CompletionResult]::new('--long', '--long', [CompletionResultType]::ParameterName, 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document (data as UTF-8, or base64 when it is not)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zklock;help' {
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Run a command while holding a lock (the default subcommand)')
+            [CompletionResult]::new('elect', 'elect', [CompletionResultType]::ParameterValue, 'Run a command while this process leads an election; or show the leader')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print (or run a command on) every change of a znode, its children or its subtree')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List znodes; for a lock or election directory, who holds it and who waits')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zklock;help;lock' {
+            break
+        }
+        'zklock;help;elect' {
+            break
+        }
+        'zklock;help;watch' {
+            break
+        }
+        'zklock;help;ls' {
+            break
+        }
+        'zklock;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

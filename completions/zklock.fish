@@ -1,0 +1,100 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_zklock_global_optspecs
+    string join \n s/servers= session-timeout= connect-timeout= auth= v/verbose q/quiet h/help V/version
+end
+
+function __fish_zklock_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_zklock_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_zklock_using_subcommand
+    set -l cmd (__fish_zklock_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c zklock -n "__fish_zklock_needs_command" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_needs_command" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
+complete -c zklock -n "__fish_zklock_needs_command" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zklock -n "__fish_zklock_needs_command" -s V -l version -d 'Print version'
+complete -c zklock -n "__fish_zklock_needs_command" -f -a "lock" -d 'Run a command while holding a lock (the default subcommand)'
+complete -c zklock -n "__fish_zklock_needs_command" -f -a "elect" -d 'Run a command while this process leads an election; or show the leader'
+complete -c zklock -n "__fish_zklock_needs_command" -f -a "watch" -d 'Print (or run a command on) every change of a znode, its children or its subtree'
+complete -c zklock -n "__fish_zklock_needs_command" -f -a "ls" -d 'List znodes; for a lock or election directory, who holds it and who waits'
+complete -c zklock -n "__fish_zklock_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s w -l wait -d 'Give up (exit 75) when the lock is not acquired within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s E -l conflict-exit-code -d 'Exit status when the lock is not acquired (-n, --wait)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l id -d 'Identity stored in our node [default: <hostname>:<pid>]' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s n -l nonblock -d 'Fail at once (exit 75) when the lock is held by someone else'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s V -l version -d 'Print version'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l id -d 'Identity stored in our node [default: <hostname>:<pid>]' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l leader -d 'Print the current leader\'s id and exit (exit 3 when there is none)'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l observe -d 'Print the leader\'s id on every change until interrupted'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l json -d 'With --leader or --observe: a JSON object (id, node, since) a line'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -s V -l version -d 'Print version'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l children -d 'Watch its child list instead of the node itself'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s R -l recursive -d 'Watch every descendant (a persistent recursive watch)'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s d -l data -d 'Append the node\'s new data to each line'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l json -d 'One JSON object a line: event, path, zxid/version where known, data'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l once -d 'Exit 0 after the first event'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l initial -d 'Print the current state first (`initial <path>` for each node that exists)'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s R -l recursive -d 'Every descendant, as full paths'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s d -l data -d 'Show each node\'s data'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s l -l long -d 'Type, owner session, version, sizes, mtime, and each contender\'s role, id and age'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l json -d 'One JSON document (data as UTF-8, or base64 when it is not)'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s V -l version -d 'Print version'
+complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "lock" -d 'Run a command while holding a lock (the default subcommand)'
+complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "elect" -d 'Run a command while this process leads an election; or show the leader'
+complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "watch" -d 'Print (or run a command on) every change of a znode, its children or its subtree'
+complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "ls" -d 'List znodes; for a lock or election directory, who holds it and who waits'
+complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,243 @@
+//! Man pages and shell completions are generated from the clap definition and committed; this
+//! test fails when they are stale. Regenerate with:
+//!
+//!     ZKLOCK_REGENERATE=1 cargo test --test shipping
+
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+use clap_complete::{Generator, Shell};
+use zklock::cli::Cli;
+
+const EXIT_STATUS: &[(&str, &str)] = &[
+    (
+        "the command's",
+        "the command ran under the lock or leadership; its own status",
+    ),
+    (
+        "128+N",
+        "the command was killed by signal N (or zklock was, before the command ran)",
+    ),
+    ("1", "ls: no such znode"),
+    ("3", "elect --leader: there is no leader"),
+    (
+        "64",
+        "usage error (bad option, path, duration or connect string); nothing was created",
+    ),
+    (
+        "69",
+        "ZooKeeper unavailable: no answer within --connect-timeout, or the session ended before the lock was held",
+    ),
+    ("75", "lock not acquired (-n, --wait); -E changes it"),
+    (
+        "77",
+        "refused by ZooKeeper: authentication failed or an ACL denies",
+    ),
+    (
+        "79",
+        "the lock or leadership was lost while the command ran; the command was stopped",
+    ),
+    (
+        "126, 127",
+        "the command could not be executed, or was not found (the lock is released)",
+    ),
+];
+
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("ZKLOCK_SERVERS", "default for --servers"),
+    (
+        "ZKLOCK_AUTH",
+        "default for --auth (keeps credentials out of ps)",
+    ),
+    (
+        "ZKLOCK_PATH, ZKLOCK_NODE",
+        "given to the command: the lock path and its own node",
+    ),
+    (
+        "ZKLOCK_FENCING_TOKEN",
+        "given to the command: its node's czxid, greater for every later holder",
+    ),
+    (
+        "ZKLOCK_SESSION_ID",
+        "given to the command: the session id in hex",
+    ),
+    (
+        "ZKLOCK_LEADER_ID",
+        "given to the command under elect: its --id",
+    ),
+    (
+        "ZKLOCK_EVENT, ZKLOCK_EVENT_PATH",
+        "given to the command under watch: the event and its path",
+    ),
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every generated file: its path under the crate root and its content.
+fn generate() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut files = vec![(
+        PathBuf::from("man/zklock.1"),
+        man_page(cmd.clone(), "zklock"),
+    )];
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("zklock-{}", sub.get_name());
+        files.push((
+            PathBuf::from(format!("man/{name}.1")),
+            man_page(
+                sub.clone().name(&*Box::leak(name.clone().into_boxed_str())),
+                &name,
+            ),
+        ));
+    }
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ] {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut cmd.clone(), "zklock", &mut out);
+        files.push((
+            Path::new("completions").join(shell.file_name("zklock")),
+            out,
+        ));
+    }
+    files
+}
+
+fn man_page(cmd: clap::Command, name: &str) -> Vec<u8> {
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title(name.to_uppercase())
+        .source(format!("zklock {}", env!("CARGO_PKG_VERSION")));
+    let mut out = Vec::new();
+    man.render_title(&mut out).expect("title");
+    man.render_name_section(&mut out).expect("name");
+    man.render_synopsis_section(&mut out).expect("synopsis");
+    man.render_description_section(&mut out)
+        .expect("description");
+    man.render_options_section(&mut out).expect("options");
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut out)
+            .expect("subcommands");
+    }
+    let text = |s: &str| s.replace('\\', "\\e").replace('-', "\\-");
+    let mut extra = String::new();
+    if let Some(examples) = cmd.get_after_help() {
+        extra.push_str(".SH EXAMPLES\n.nf\n");
+        let lines = examples.to_string();
+        let lines = lines
+            .lines()
+            .skip_while(|l| l.starts_with("Examples"))
+            .take_while(|l| !l.is_empty());
+        for line in lines {
+            extra.push_str(&format!("{}\n", text(line)));
+        }
+        extra.push_str(".fi\n");
+    }
+    for (title, rows) in [("EXIT STATUS", EXIT_STATUS), ("ENVIRONMENT", ENVIRONMENT)] {
+        extra.push_str(&format!(".SH \"{title}\"\n"));
+        for (term, meaning) in rows {
+            extra.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", text(term), text(meaning)));
+        }
+    }
+    extra.push_str(".SH \"SEE ALSO\"\nzklock(1), zklock\\-lock(1), zklock\\-elect(1), zklock\\-watch(1), zklock\\-ls(1), flock(1)\n");
+    out.extend(extra.into_bytes());
+    man.render_version_section(&mut out).expect("version");
+    out
+}
+
+#[test]
+fn man_pages_and_completions_are_fresh() {
+    let regenerate = std::env::var_os("ZKLOCK_REGENERATE").is_some();
+    let mut stale = Vec::new();
+    for (path, content) in generate() {
+        let full = root().join(&path);
+        if regenerate {
+            std::fs::create_dir_all(full.parent().expect("parent")).expect("dir");
+            std::fs::write(&full, &content).expect("write");
+        } else if std::fs::read(&full).ok().as_deref() != Some(&content[..]) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale: {stale:?}; run ZKLOCK_REGENERATE=1 cargo test --test shipping"
+    );
+}
+
+#[test]
+fn man_pages_render_with_exit_status_and_examples() {
+    for page in [
+        "zklock",
+        "zklock-lock",
+        "zklock-elect",
+        "zklock-watch",
+        "zklock-ls",
+    ] {
+        let out = std::process::Command::new("man")
+            .env("MANWIDTH", "100")
+            .args(["-l", "-Tutf8"])
+            .arg(root().join(format!("man/{page}.1")))
+            .output()
+            .expect("man runs (apt-get install man-db)");
+        let text = without_overstrike(&String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "{page}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for heading in [
+            "SYNOPSIS",
+            "OPTIONS",
+            "EXAMPLES",
+            "EXIT STATUS",
+            "ENVIRONMENT",
+        ] {
+            assert!(text.contains(heading), "{page} lacks {heading}");
+        }
+    }
+}
+
+/// Drops the `X\x08` pairs man uses for bold and underline.
+fn without_overstrike(text: &str) -> String {
+    let mut out: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if c == '\u{8}' {
+            out.pop();
+        } else {
+            out.push(c);
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[test]
+fn help_and_version() {
+    let bin = env!("CARGO_BIN_EXE_zklock");
+    for sub in ["lock", "elect", "watch", "ls"] {
+        let out = std::process::Command::new(bin)
+            .args([sub, "--help"])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            text.contains("Examples:")
+                && text.contains(&format!("zklock {sub}").replace("zklock lock", "zklock")),
+            "{sub}: {text}"
+        );
+    }
+    let out = std::process::Command::new(bin)
+        .arg("--version")
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("zklock {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
