@@ -2,6 +2,7 @@
 //! a client to look at what was left in ZooKeeper.
 #![allow(dead_code, unused_imports)]
 
+pub mod ensemble;
 pub mod peers;
 pub mod proxy;
 pub mod server;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub use ensemble::Ensemble;
 pub use proxy::Proxy;
 pub use server::{Server, shared};
 

@@ -96,6 +96,12 @@ impl Server {
 
     /// Starts (or restarts) the JVM; returns once it serves clients.
     pub fn start(&mut self) {
+        self.spawn();
+        self.wait_serving(Duration::from_secs(30));
+    }
+
+    /// Starts the JVM without waiting (an ensemble member serves only once a quorum is up).
+    pub fn spawn(&mut self) {
         let mut command = Command::new("java");
         command
             .args([
@@ -124,7 +130,11 @@ impl Server {
                 .spawn()
                 .expect("java runs (apt-get install zookeeper)"),
         );
-        let deadline = Instant::now() + Duration::from_secs(30);
+    }
+
+    /// Waits until the server answers `srvr` with its mode (standalone, leader or follower).
+    pub fn wait_serving(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
         while !self.srvr().contains("Mode: ") {
             assert!(
                 Instant::now() < deadline,
