@@ -1,0 +1,186 @@
+//! One lock path shared by zklock, Curator's InterProcessMutex (Java) and kazoo's Lock
+//! (Python): mutual exclusion in every direction, and turns taken in sequence order.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use support::*;
+
+fn servers() -> String {
+    shared().connect()
+}
+
+const MUTEX: &str = r#"
+import org.apache.curator.framework.*;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.retry.RetryOneTime;
+import java.nio.file.*;
+
+public class Mutex {
+    static void log(String file, String what) throws Exception {
+        Files.writeString(Paths.get(file), what + " " + System.currentTimeMillis() * 1000000L + " " + TAG + "\n",
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+    static String TAG;
+    public static void main(String[] a) throws Exception {
+        TAG = a[4];
+        CuratorFramework c = CuratorFrameworkFactory.newClient(a[0], 4000, 4000, new RetryOneTime(100));
+        c.start();
+        InterProcessMutex m = new InterProcessMutex(c, a[1]);
+        m.acquire();
+        log(a[3], "start");
+        Thread.sleep(Long.parseLong(a[2]));
+        log(a[3], "end");
+        m.release();
+        c.close();
+    }
+}
+"#;
+
+const KAZOO: &str = r#"
+import os, sys, time
+from kazoo.client import KazooClient
+servers, path, hold, log, tag = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
+def mark(what):
+    with open(log, "a") as f:
+        f.write("%s %d %s\n" % (what, time.time_ns(), tag))
+zk = KazooClient(hosts=servers, timeout=4)
+zk.start()
+lock = zk.Lock(path, "kazoo", extra_lock_patterns=["-lock-"])
+with lock:
+    mark("start")
+    time.sleep(hold)
+    mark("end")
+zk.stop()
+"#;
+
+/// Reads `start <ns> <tag>` / `end <ns> <tag>` lines: asserts no two holders overlap and the
+/// holders came in the `expected` order (the order they queued, i.e. by sequence).
+fn assert_turns(log: &Path, expected: &[&str]) {
+    let text = read(log);
+    let mut open: Option<String> = None;
+    let mut turns = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.split(' ');
+        let (what, tag) = (
+            parts.next().unwrap_or_default(),
+            parts.nth(1).unwrap_or_default().to_string(),
+        );
+        match what {
+            "start" => {
+                assert!(open.is_none(), "two holders at once:\n{text}");
+                open = Some(tag);
+            }
+            _ => {
+                assert_eq!(
+                    open.take().as_deref(),
+                    Some(tag.as_str()),
+                    "end without its start:\n{text}"
+                );
+                turns.push(tag);
+            }
+        }
+    }
+    assert_eq!(turns, expected, "{text}");
+}
+
+fn zklock_script(log: &Path, tag: &str) -> String {
+    format!(
+        "echo start $(date +%s%N) {tag} >> {0}; sleep 0.4; echo end $(date +%s%N) {tag} >> {0}",
+        log.display()
+    )
+}
+
+/// Starts `first`, waits until it holds the lock, then queues the others behind it.
+fn contend(
+    name: &str,
+    mut first: std::process::Command,
+    log: &Path,
+    path: &str,
+    others: Vec<std::process::Command>,
+) {
+    let first = Background::spawn(&mut first);
+    assert!(
+        eventually(Duration::from_secs(30), || read(log).starts_with("start")),
+        "{name}: first never held the lock"
+    );
+    let zk = Zk::connect(&servers());
+    let mut rest = Vec::new();
+    for (i, mut other) in others.into_iter().enumerate() {
+        rest.push(Background::spawn(&mut other));
+        zk.wait_children(path, i + 2, Duration::from_secs(30));
+    }
+    for p in std::iter::once(first).chain(rest) {
+        let ran = p.wait_timeout(Duration::from_secs(60)).expect("finishes");
+        assert_eq!(ran.code, Some(0), "{name}: {ran:?}");
+    }
+    zk.assert_empty_soon(path, Duration::from_secs(5));
+}
+
+#[test]
+fn zklock_and_curator_exclude_each_other_in_both_directions() {
+    let path = unique_path("curator-mutex");
+    let log = workdir("curator-mutex").join("log");
+    let java = |hold: &str, tag: &str| {
+        let mut c = peers::java("Mutex", MUTEX);
+        c.args([servers(), path.clone(), hold.into()])
+            .arg(&log)
+            .arg(tag);
+        c
+    };
+    let mut zk_first = zklock(&servers());
+    zk_first.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk1")]);
+    let mut zk_last = zklock(&servers());
+    zk_last.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk2")]);
+    // Java first, zklock waits; then zklock holds while another Java waits; then zklock again.
+    contend(
+        "curator",
+        java("800", "java1"),
+        &log,
+        &path,
+        vec![zk_first, java("300", "java2"), zk_last],
+    );
+    assert_turns(&log, &["java1", "zk1", "java2", "zk2"]);
+}
+
+#[test]
+fn zklock_and_kazoo_exclude_each_other_in_both_directions() {
+    let path = unique_path("kazoo-lock");
+    let log = workdir("kazoo-lock").join("log");
+    let kazoo = |hold: &str, tag: &str| {
+        let mut c = peers::python(KAZOO);
+        c.args([servers(), path.clone(), hold.into()])
+            .arg(&log)
+            .arg(tag);
+        c
+    };
+    let mut zk_first = zklock(&servers());
+    zk_first.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk1")]);
+    let mut zk_last = zklock(&servers());
+    zk_last.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk2")]);
+    contend(
+        "kazoo",
+        kazoo("0.8", "py1"),
+        &log,
+        &path,
+        vec![zk_first, kazoo("0.3", "py2"), zk_last],
+    );
+    assert_turns(&log, &["py1", "zk1", "py2", "zk2"]);
+}
+
+#[test]
+fn kazoo_waits_while_zklock_holds() {
+    let path = unique_path("kazoo-waits");
+    let log = workdir("kazoo-waits").join("log");
+    let mut zk_first = zklock(&servers());
+    zk_first.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk1")]);
+    let mut kazoo = peers::python(KAZOO);
+    kazoo
+        .args([servers(), path.clone(), "0.1".into()])
+        .arg(&log)
+        .arg("py1");
+    contend("zklock-first", zk_first, &log, &path, vec![kazoo]);
+    assert_turns(&log, &["zk1", "py1"]);
+}
