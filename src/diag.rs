@@ -7,12 +7,36 @@ use std::fmt::Arguments;
 #[derive(Debug, Clone, Copy)]
 pub struct Diag {
     level: u8,
+    /// stderr is a terminal: a waiting zklock may keep one self-updating status line there.
+    terminal: bool,
 }
 
 impl Diag {
     pub fn new(quiet: bool, verbose: u8) -> Diag {
+        // SAFETY: isatty only inspects the file descriptor.
+        let terminal = unsafe { libc::isatty(2) } == 1;
         Diag {
             level: if quiet { 0 } else { 1 + verbose },
+            terminal,
+        }
+    }
+
+    /// Whether `status` lines are shown: stderr is a terminal and not `-q`.
+    pub fn has_status_line(&self) -> bool {
+        self.terminal && self.level >= 1
+    }
+
+    /// Rewrites the one status line (only on a terminal; nothing is left in logs or cron mail).
+    pub fn status(&self, msg: Arguments<'_>) {
+        if self.has_status_line() {
+            eprint!("\rzklock: {msg}\x1b[K");
+        }
+    }
+
+    /// Erases the status line.
+    pub fn clear_status(&self) {
+        if self.has_status_line() {
+            eprint!("\r\x1b[K");
         }
     }
 

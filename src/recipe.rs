@@ -205,7 +205,23 @@ pub async fn acquire(
     signals: &mut Listener,
     diag: &Diag,
 ) -> Result<Acquired, Error> {
+    let outcome = wait_turn(session, dir, own, recipe, patience, signals, diag).await;
+    diag.clear_status();
+    outcome
+}
+
+async fn wait_turn(
+    session: &mut Session,
+    dir: &str,
+    own: &OwnNode,
+    recipe: Recipe,
+    patience: Patience,
+    signals: &mut Listener,
+    diag: &Diag,
+) -> Result<Acquired, Error> {
     let mut waited = false;
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         let client = session.client.clone();
         let children = retry_on_loss(|| client.list_children(dir))
@@ -236,6 +252,11 @@ pub async fn acquire(
             continue;
         }
         waited = true;
+        let holder = if diag.has_status_line() {
+            holder_id(&client, dir, &queue[0].name).await
+        } else {
+            String::new()
+        };
         let gone = watcher.changed();
         tokio::pin!(gone);
         loop {
@@ -254,8 +275,20 @@ pub async fn acquire(
                 }
                 signal = signals.terminating() => return Ok(Acquired::Interrupted(signal)),
                 _ = sleep_until(deadline) => return Ok(Acquired::Conflict),
+                _ = ticker.tick(), if diag.has_status_line() => diag.status(format_args!(
+                    "waiting #{pos} for {dir}, held by {holder}, {}s",
+                    started.elapsed().as_secs()
+                )),
             }
         }
+    }
+}
+
+/// The id stored in the holder's node, for the status line.
+async fn holder_id(client: &zookeeper_client::Client, dir: &str, name: &str) -> String {
+    match client.get_data(&format!("{dir}/{name}")).await {
+        Ok((data, _)) => String::from_utf8_lossy(&data).into_owned(),
+        Err(_) => "?".into(),
     }
 }
 

@@ -373,3 +373,26 @@ fn an_acl_refusal_exits_77_and_auth_gets_through() {
     );
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
+
+#[test]
+fn a_waiter_on_a_terminal_shows_one_status_line() {
+    let path = unique_path("status-line");
+    let holder = hold(&servers(), &path, "status-line");
+    let bin = env!("CARGO_BIN_EXE_zklock");
+    // script(1) gives the waiter a terminal; stdout of script carries what it wrote there.
+    let inner = format!("{bin} -s {} -w 2500ms {path} -- true", servers());
+    let ran = run(Command::new("script").args(["-q", "-e", "-c", &inner, "/dev/null"]));
+    assert_eq!(ran.code, Some(75), "{ran:?}");
+    assert!(
+        ran.stdout
+            .contains(&format!("\rzklock: waiting #1 for {path}, held by ")),
+        "{:?}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("s\x1b[K"), "{:?}", ran.stdout);
+    // Without a terminal the same wait prints nothing but the conflict.
+    let plain = run(zklock(&servers()).args(["-w", "1200ms", &path, "--", "true"]));
+    assert_eq!(plain.stderr, format!("zklock: {path}: lock not acquired\n"));
+    assert_eq!(holder.release().code, Some(0));
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
