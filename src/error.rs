@@ -59,9 +59,13 @@ impl Error {
             Z::NoNode => Error::NoSuchZnode(path.to_string()),
             Z::NoAuth => Error::Refused(format!("{path}: not authorized (ACL)")),
             Z::AuthFailed => Error::Refused(format!("{path}: authentication failed")),
-            Z::SessionExpired | Z::ConnectionLoss | Z::ClientClosed | Z::NoHosts | Z::Timeout => {
-                Error::Unavailable(format!("{path}: {err}"))
-            }
+            Z::SessionExpired
+            | Z::SessionMoved
+            | Z::ConnectionLoss
+            | Z::ClientClosed
+            | Z::NoHosts
+            | Z::Timeout
+            | Z::Throttled => Error::Unavailable(format!("{path}: {err}")),
             other => Error::Other(format!("{path}: {other}")),
         }
     }

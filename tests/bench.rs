@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 use support::*;
 
 fn main() {
-    if let Some(log) = std::env::var_os("ZKLOCK_BENCH_STAMP") {
-        return stamp(Path::new(&log));
-    }
+    // The floor first: its own environment carries the stamp variable for its command.
     if std::env::var_os("ZKLOCK_BENCH_FLOOR").is_some() {
         std::process::exit(floor());
+    }
+    if let Some(log) = std::env::var_os("ZKLOCK_BENCH_STAMP") {
+        return stamp(Path::new(&log));
     }
     if std::env::var_os("ZKLOCK_BENCH").is_none() {
         println!("bench: skipped; run it with ZKLOCK_BENCH=1 cargo test --release --test bench");
@@ -40,8 +41,9 @@ fn stamp(log: &Path) {
         .create(true)
         .open(log)
         .expect("log");
-    let _ = writeln!(file, "s {}", now_ns());
-    let _ = writeln!(file, "e {}", now_ns());
+    // One write(2) per line: O_APPEND makes each atomic, so lines never interleave.
+    let _ = file.write_all(format!("s {}\n", now_ns()).as_bytes());
+    let _ = file.write_all(format!("e {}\n", now_ns()).as_bytes());
 }
 
 fn now_ns() -> u128 {
@@ -81,6 +83,7 @@ fn floor() -> i32 {
             .expect("lock");
         let status = Command::new(&argv[0])
             .args(&argv[1..])
+            .env_remove("ZKLOCK_BENCH_FLOOR")
             .status()
             .expect("spawn");
         let path = lock.lock_path().to_string();
