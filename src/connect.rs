@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use zookeeper_client::{Client, StateWatcher};
+use std::future::Future;
+use std::pin::Pin;
+
+use zookeeper_client::{Client, StateWatcher, WatchedEvent};
 
 use crate::cli::ConnectionArgs;
 use crate::diag::Diag;
@@ -15,6 +18,10 @@ pub struct Session {
     pub timeout: Duration,
     pub id: i64,
     pub states: StateWatcher,
+    /// A watch the session keeps until it is closed (our own node's, while the command runs).
+    /// Dropping a watch while the client lives sends a RemoveWatches request; closing the
+    /// session removes every watch anyway, so `close` drops it only after the client.
+    pub kept_watch: Option<Pin<Box<dyn Future<Output = WatchedEvent>>>>,
     args: ConnectionArgs,
 }
 
@@ -120,6 +127,7 @@ impl Session {
             timeout,
             id,
             states,
+            kept_watch: None,
             args: args.clone(),
         })
     }
@@ -133,6 +141,7 @@ impl Session {
             mut states,
             args,
             id,
+            kept_watch,
             ..
         } = self;
         if states.peek_state().is_terminated() {
@@ -148,6 +157,7 @@ impl Session {
         })
         .await
         .is_ok();
+        drop(kept_watch); // only now: the client is gone, so no RemoveWatches goes out
         if confirmed {
             return;
         }

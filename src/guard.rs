@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use zookeeper_client::{Client, EventType, SessionState};
+use zookeeper_client::{Client, EventType, OneshotWatcher, SessionState, Stat};
 
 use crate::child::Child;
 use crate::connect::Session;
@@ -163,8 +163,7 @@ pub async fn supervise(
     diag: &Diag,
 ) -> Ending {
     let client = session.client.clone();
-    let node_gone = watch_deleted(client.clone(), node.path.clone());
-    tokio::pin!(node_gone);
+    let mut arming = Some(arm(&client, &node.path));
     let mut pending: Option<PendingProbe> = None;
     let mut next_probe = Instant::now() + lease.probe_interval();
     let mut lost: Option<String> = None;
@@ -223,7 +222,23 @@ pub async fn supervise(
                     _ => {}
                 }
             }
-            why = &mut node_gone, if lost.is_none() => lose_now(&mut lost, &mut hard_kill_at, child, why, diag),
+            armed = async { arming.as_mut().expect("guarded by the select condition").await }, if arming.is_some() => {
+                arming = None;
+                match armed {
+                    Ok((Some(_), watcher)) => session.kept_watch = Some(Box::pin(watcher.changed())),
+                    Ok((None, _)) => lose_now(&mut lost, &mut hard_kill_at, child, format!("{} was deleted", node.path), diag),
+                    // The session is over or reconnecting; the state watcher and the probes say which.
+                    Err(e) => diag.debug(format_args!("watching {}: {e}", node.path)),
+                }
+            }
+            event = async { session.kept_watch.as_mut().expect("guarded by the select condition").await }, if session.kept_watch.is_some() => {
+                session.kept_watch = None;
+                match event.event_type {
+                    EventType::NodeDeleted => lose_now(&mut lost, &mut hard_kill_at, child, format!("{} was deleted", node.path), diag),
+                    EventType::Session => {}
+                    _ => arming = Some(arm(&client, &node.path)),
+                }
+            }
         }
     };
     // Whatever the command left behind in its group must be gone before the lock is released.
@@ -254,21 +269,16 @@ fn lose_now(
     *hard_kill_at = None;
 }
 
-/// Resolves with a reason once `path` is deleted (or the session ends); never otherwise.
-async fn watch_deleted(client: Client, path: String) -> String {
-    loop {
-        let watcher = match client.check_and_watch_stat(&path).await {
-            Ok((Some(_), watcher)) => watcher,
-            Ok((None, _)) => return format!("{path} was deleted"),
-            Err(zookeeper_client::Error::ConnectionLoss) => continue,
-            // The session is over; the state watcher reports it.
-            Err(_) => return std::future::pending().await,
-        };
-        let event = watcher.changed().await;
-        match event.event_type {
-            EventType::NodeDeleted => return format!("{path} was deleted"),
-            EventType::Session => return std::future::pending().await,
-            _ => continue,
-        }
-    }
+type Arming =
+    Pin<Box<dyn Future<Output = Result<(Option<Stat>, OneshotWatcher), zookeeper_client::Error>>>>;
+
+/// Sets an exists-watch on our node.
+///
+/// This is the one request per cycle that the bare protocol (create, list, delete, close) does
+/// not send, and it replaces the delete that closing the session makes unnecessary. It pays
+/// for itself: an operator's delete stops the command within a round trip instead of at the
+/// next probe.
+fn arm(client: &Client, path: &str) -> Arming {
+    let (client, path) = (client.clone(), path.to_string());
+    Box::pin(async move { client.check_and_watch_stat(&path).await })
 }
