@@ -68,6 +68,15 @@ fn sequence_of(recipe: Recipe, name: &str) -> Option<i64> {
     })
 }
 
+/// The path of child `name` under `parent` (which may be `/`).
+pub fn child_path(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
 /// Checks that `path` is an absolute znode path other than `/`.
 pub fn validate_path(path: &str) -> Result<(), Error> {
     let bad = |why: &str| Err(Error::Usage(format!("bad path '{path}': {why}")));

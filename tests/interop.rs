@@ -119,55 +119,49 @@ fn contend(
     zk.assert_empty_soon(path, Duration::from_secs(5));
 }
 
-#[test]
-fn zklock_and_curator_exclude_each_other_in_both_directions() {
-    let path = unique_path("curator-mutex");
-    let log = workdir("curator-mutex").join("log");
-    let java = |hold: &str, tag: &str| {
-        let mut c = peers::java("Mutex", MUTEX);
-        c.args([servers(), path.clone(), hold.into()])
-            .arg(&log)
-            .arg(tag);
+/// `peer(hold, tag)` holds first; a zklock queues behind it, then a second peer, then a second
+/// zklock: every direction of hand-off between zklock and the peer, in queue order.
+fn alternate(
+    name: &str,
+    peer: impl Fn(&str, &str, &str, &Path) -> std::process::Command,
+    holds: [&str; 2],
+) {
+    let path = unique_path(name);
+    let log = workdir(name).join("log");
+    let zk = |tag: &str| {
+        let mut c = zklock(&servers());
+        c.args([&path, "--", "sh", "-c", &zklock_script(&log, tag)]);
         c
     };
-    let mut zk_first = zklock(&servers());
-    zk_first.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk1")]);
-    let mut zk_last = zklock(&servers());
-    zk_last.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk2")]);
-    // Java first, zklock waits; then zklock holds while another Java waits; then zklock again.
+    let others = vec![zk("zk1"), peer(holds[1], "peer2", &path, &log), zk("zk2")];
     contend(
-        "curator",
-        java("800", "java1"),
+        name,
+        peer(holds[0], "peer1", &path, &log),
         &log,
         &path,
-        vec![zk_first, java("300", "java2"), zk_last],
+        others,
     );
-    assert_turns(&log, &["java1", "zk1", "java2", "zk2"]);
+    assert_turns(&log, &["peer1", "zk1", "peer2", "zk2"]);
+}
+
+#[test]
+fn zklock_and_curator_exclude_each_other_in_both_directions() {
+    let java = |hold: &str, tag: &str, path: &str, log: &Path| {
+        let mut c = peers::java("Mutex", MUTEX);
+        c.args([servers().as_str(), path, hold]).arg(log).arg(tag);
+        c
+    };
+    alternate("curator-mutex", java, ["800", "300"]);
 }
 
 #[test]
 fn zklock_and_kazoo_exclude_each_other_in_both_directions() {
-    let path = unique_path("kazoo-lock");
-    let log = workdir("kazoo-lock").join("log");
-    let kazoo = |hold: &str, tag: &str| {
+    let kazoo = |hold: &str, tag: &str, path: &str, log: &Path| {
         let mut c = peers::python(KAZOO);
-        c.args([servers(), path.clone(), hold.into()])
-            .arg(&log)
-            .arg(tag);
+        c.args([servers().as_str(), path, hold]).arg(log).arg(tag);
         c
     };
-    let mut zk_first = zklock(&servers());
-    zk_first.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk1")]);
-    let mut zk_last = zklock(&servers());
-    zk_last.args([&path, "--", "sh", "-c", &zklock_script(&log, "zk2")]);
-    contend(
-        "kazoo",
-        kazoo("0.8", "py1"),
-        &log,
-        &path,
-        vec![zk_first, kazoo("0.3", "py2"), zk_last],
-    );
-    assert_turns(&log, &["py1", "zk1", "py2", "zk2"]);
+    alternate("kazoo-lock", kazoo, ["0.8", "0.3"]);
 }
 
 #[test]

@@ -62,11 +62,7 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
             names.sort();
             let roles = roles(&names);
             for name in names {
-                let path = if parent == "/" {
-                    format!("/{name}")
-                } else {
-                    format!("{parent}/{name}")
-                };
+                let path = recipe::child_path(&parent, &name);
                 if args.recursive {
                     next.push(path.clone());
                 }

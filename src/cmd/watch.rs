@@ -166,11 +166,7 @@ async fn current_state(client: &Client, args: &WatchArgs) -> Result<Vec<Event>, 
         let mut names = client.list_children(&parent).await.unwrap_or_default();
         names.sort();
         for name in names {
-            let path = if parent == "/" {
-                format!("/{name}")
-            } else {
-                format!("{parent}/{name}")
-            };
+            let path = recipe::child_path(&parent, &name);
             if args.recursive {
                 level.push(path.clone());
             }
