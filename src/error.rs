@@ -90,3 +90,28 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fault campaign once saw exit 70 (the catch-all) around a leader kill, without its
+    /// message. Answers that mean "try again elsewhere" (session moved, throttled) now map to
+    /// 69 like a lost connection, and the campaign records the stderr of any unexpected exit.
+    #[test]
+    fn transient_server_answers_are_unavailable() {
+        for err in [
+            zk::Error::SessionMoved,
+            zk::Error::ConnectionLoss,
+            zk::Error::Throttled,
+            zk::Error::Timeout,
+        ] {
+            assert_eq!(Error::zk("/x", err).code(), 69);
+        }
+        assert_eq!(Error::zk("/x", zk::Error::NoAuth).code(), 77);
+        assert_eq!(
+            Error::zk("/x", zk::Error::NoNode).to_string(),
+            "/x: no such znode"
+        );
+    }
+}

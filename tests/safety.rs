@@ -108,9 +108,10 @@ fn a_freeze_shorter_than_the_deadline_leaves_the_command_alone() {
     assert!(eventually(Duration::from_secs(15), || dir
         .join("started")
         .exists()));
-    // T = 4 s: the kill signal would go at 1.4 s of silence.
+    // T = 4 s: the kill signal would go at 1.4 s after the last answered probe, and probes go
+    // every 0.4 s, so a 0.5 s freeze leaves at least 0.5 s to spare.
     proxy.freeze();
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(500));
     proxy.thaw();
     proxy.cut();
     std::thread::sleep(Duration::from_millis(700));
