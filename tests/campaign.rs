@@ -51,12 +51,14 @@ struct Run {
     ended: bool,
 }
 
+/// The command: about 1.3 s under the lock, longer than the lease's kill deadline (0.35 T with
+/// T = 2 s), so a partition of the holder has to be caught by the lease, not outlasted.
 fn script(dir: &Path) -> String {
     let (log, counter) = (dir.join("log"), dir.join("counter"));
     let (log, counter) = (log.display(), counter.display());
     format!(
         "echo \"start $(date +%s%N) $ZKLOCK_FENCING_TOKEN $$\" >> {log}; c=$(cat {counter}); i=0; \
-         while [ $i -lt 20 ]; do echo \"hb $(date +%s%N) 0 $$\" >> {log}; sleep 0.02; i=$((i+1)); done; \
+         while [ $i -lt 50 ]; do echo \"hb $(date +%s%N) 0 $$\" >> {log}; sleep 0.02; i=$((i+1)); done; \
          echo $((c+1)) > {counter}.$$ && mv {counter}.$$ {counter}; echo \"end $(date +%s%N) 0 $$\" >> {log}"
     )
 }
