@@ -220,9 +220,14 @@ fn leader_prints_the_id_or_exits_3() {
 #[test]
 fn observe_prints_a_line_per_change_of_leader() {
     let path = unique_path("observe");
-    let observer =
-        Background::spawn(zklock(&servers()).args(["elect", &path, "--observe", "--json"]));
+    let observer = Streaming::spawn(
+        zklock(&servers()).args(["elect", &path, "--observe", "--json"]),
+        "observe",
+    );
+    // Nobody leads yet: the observer says so before anyone campaigns.
+    observer.wait_lines(1, Duration::from_secs(10));
     let first = hold_election(&path, "first", "observe-1");
+    observer.wait_lines(2, Duration::from_secs(10));
     let second_dir = workdir("observe-2");
     let second = Background::spawn(
         zklock(&servers())
@@ -252,15 +257,15 @@ fn observe_prints_a_line_per_change_of_leader() {
             .and_then(|r| r.code),
         Some(0)
     );
-    std::thread::sleep(Duration::from_millis(300));
-    observer.signal(libc::SIGINT);
+    let lines = observer.wait_lines(4, Duration::from_secs(10));
+    observer.process.signal(libc::SIGINT);
     let ran = observer
+        .process
         .wait_timeout(Duration::from_secs(10))
         .expect("observer exits on INT");
     assert_eq!(ran.code, Some(130), "{ran:?}");
-    let ids: Vec<String> = ran
-        .stdout
-        .lines()
+    let ids: Vec<String> = lines
+        .iter()
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).expect("a JSON object a line")["id"]
                 .to_string()
@@ -269,8 +274,7 @@ fn observe_prints_a_line_per_change_of_leader() {
     assert_eq!(
         ids,
         ["null", "\"first\"", "\"second\"", "null"],
-        "{}",
-        ran.stdout
+        "{lines:?}"
     );
 }
 
