@@ -59,7 +59,7 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
                 Err(zookeeper_client::Error::NoNode) if parent != args.path => continue,
                 Err(e) => return Err(Error::zk(&parent, e)),
             };
-            names.sort();
+            sort_queue_last(&mut names);
             let roles = roles(&names);
             for name in names {
                 let path = recipe::child_path(&parent, &name);
@@ -87,6 +87,18 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
         }
     }
     Ok(entries)
+}
+
+/// Sorts by name, except that lock and election contenders come last in queue order (by
+/// sequence, which their uuid-prefixed names do not sort by).
+fn sort_queue_last(names: &mut [String]) {
+    let key = |name: &String| {
+        let seq = recipe::contenders(Recipe::Latch, vec![name.clone()])
+            .first()
+            .map(|c| c.seq);
+        (seq.is_some(), seq, name.clone())
+    };
+    names.sort_by_cached_key(key);
 }
 
 /// holder/leader and waiting #k for the contenders among `names`, by sequence.
@@ -192,4 +204,33 @@ fn json(path: &str, entries: &[Entry]) -> Json {
         ("path", Json::str(path)),
         ("nodes", Json::List(nodes)),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contenders_sort_last_in_queue_order() {
+        let mut names: Vec<String> = [
+            "_c_ff-lock-0000000001",
+            "config",
+            "_c_aa-lock-0000000002",
+            "x__lock__0000000000",
+            "b",
+        ]
+        .map(String::from)
+        .to_vec();
+        sort_queue_last(&mut names);
+        assert_eq!(
+            names,
+            [
+                "b",
+                "config",
+                "x__lock__0000000000",
+                "_c_ff-lock-0000000001",
+                "_c_aa-lock-0000000002"
+            ]
+        );
+    }
 }
