@@ -147,7 +147,7 @@ pub async fn create(
                     .await
                     .map_err(|e| Error::zk(dir, e))?;
             }
-            Err(zookeeper_client::Error::ConnectionLoss) => {
+            Err(e) if lost_connection(&e) => {
                 if let Some(found) = find_own(session, dir, &prefix).await? {
                     return Ok((found, sent));
                 }
@@ -171,6 +171,16 @@ async fn find_own(session: &Session, dir: &str, prefix: &str) -> Result<Option<O
     Ok(stat.map(|Stat { czxid, .. }| OwnNode { path, name, czxid }))
 }
 
+/// True for errors that mean "the connection broke under this request; the session may live
+/// on": a request in flight when the socket resets fails with the I/O error itself rather than
+/// ConnectionLoss (seen when an ensemble's leader was killed).
+pub fn lost_connection(e: &zookeeper_client::Error) -> bool {
+    matches!(
+        e,
+        zookeeper_client::Error::ConnectionLoss | zookeeper_client::Error::Custom(_)
+    )
+}
+
 async fn retry_on_loss<T, F, Fut>(mut op: F) -> Result<T, zookeeper_client::Error>
 where
     F: FnMut() -> Fut,
@@ -178,7 +188,7 @@ where
 {
     loop {
         match op().await {
-            Err(zookeeper_client::Error::ConnectionLoss) => continue,
+            Err(e) if lost_connection(&e) => continue,
             other => return other,
         }
     }
@@ -254,7 +264,7 @@ async fn wait_turn(
         diag.info(format_args!("waiting #{pos} behind {predecessor}"));
         let (stat, watcher) = match client.check_and_watch_stat(&predecessor).await {
             Ok(found) => found,
-            Err(zookeeper_client::Error::ConnectionLoss) => continue,
+            Err(e) if lost_connection(&e) => continue,
             Err(e) => return Err(Error::zk(&predecessor, e)),
         };
         if stat.is_none() {

@@ -54,6 +54,7 @@ async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Er
         let children = match client.list_children(dir).await {
             Ok(children) => children,
             Err(zookeeper_client::Error::NoNode) => return Ok(None),
+            Err(e) if recipe::lost_connection(&e) => continue,
             Err(e) => return Err(Error::zk(dir, e)),
         };
         let Some(first) = recipe::contenders(Recipe::Latch, children)
@@ -73,6 +74,7 @@ async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Er
             }
             // It resigned between the list and the read: look again.
             Err(zookeeper_client::Error::NoNode) => continue,
+            Err(e) if recipe::lost_connection(&e) => continue,
             Err(e) => return Err(Error::zk(&node, e)),
         }
     }
@@ -123,6 +125,7 @@ async fn observe(session: &Session, args: &ElectArgs) -> Result<i32, Error> {
                     (Some(_), _) => continue, // created meanwhile: watch its children instead
                 }
             }
+            Err(e) if recipe::lost_connection(&e) => continue,
             Err(e) => return Err(Error::zk(&args.path, e)),
         };
         let leader = current_leader(client, &args.path).await?;
