@@ -107,6 +107,7 @@ fn json_lines_parse_and_carry_version_and_data() {
     let zk = Zk::connect(&servers());
     zk.create(&path, b"one");
     let w = watch(&["--json", "--initial", &path], "json");
+    w.wait_lines(1, LIMIT); // the initial state is read after the watch is armed
     zk.set(&path, &[0xff, 0x00]);
     let lines = w.wait_lines(2, LIMIT);
     stop(w);
