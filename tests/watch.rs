@@ -30,13 +30,17 @@ fn the_default_mode_sees_the_node_and_not_its_children() {
     let path = unique_path("node");
     let zk = Zk::connect(&servers());
     let w = watch(&["--data", &path], "node");
+    // --data is read right after each event, so wait for each line before the next change.
     zk.create(&path, b"v1");
+    w.wait_lines(1, LIMIT);
     zk.create(&format!("{path}/child"), b"");
     zk.set(&path, b"v2");
+    w.wait_lines(2, LIMIT);
     zk.delete(&format!("{path}/child"));
     zk.delete(&path);
-    let lines = w.wait_lines(3, LIMIT);
-    std::thread::sleep(Duration::from_millis(300));
+    w.wait_lines(3, LIMIT);
+    std::thread::sleep(Duration::from_millis(300)); // room for a wrong (child) event to show
+    let lines = w.lines();
     assert_eq!(stop(w).code, Some(130));
     assert_eq!(
         lines,
@@ -57,8 +61,9 @@ fn children_mode_sees_only_the_child_list() {
     zk.create(&format!("{path}/a"), b"");
     zk.set(&path, b"ignored");
     zk.delete(&format!("{path}/a"));
-    let lines = w.wait_lines(2, LIMIT);
-    std::thread::sleep(Duration::from_millis(300));
+    w.wait_lines(2, LIMIT);
+    std::thread::sleep(Duration::from_millis(300)); // room for a wrong (data) event to show
+    let lines = w.lines();
     stop(w);
     assert_eq!(
         lines,
