@@ -396,3 +396,35 @@ fn a_waiter_on_a_terminal_shows_one_status_line() {
     assert_eq!(holder.release().code, Some(0));
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
+
+#[test]
+fn a_create_whose_reply_is_lost_leaves_no_duplicate() {
+    let path = unique_path("lost-reply");
+    let zk = zk();
+    zk.create(&path, b"");
+    let proxy = Proxy::start(shared().port);
+    // Pass the connect reply and the first ping's; hold the create's reply.
+    proxy.pass_replies(2);
+    let dir = workdir("lost-reply");
+    let script = "touch held; while [ ! -e release ]; do sleep 0.02; done";
+    let process = Background::spawn(
+        zklock(&proxy.connect())
+            .args([&path, "--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    // The server applied the create; its reply is stuck. Break the connection.
+    zk.wait_children(&path, 1, Duration::from_secs(10));
+    assert!(!dir.join("held").exists());
+    proxy.cut();
+    assert!(
+        eventually(Duration::from_secs(10), || dir.join("held").exists()),
+        "never held"
+    );
+    assert_eq!(zk.children(&path).len(), 1, "a second node was created");
+    std::fs::write(dir.join("release"), "").expect("release");
+    let ran = process
+        .wait_timeout(Duration::from_secs(10))
+        .expect("exits");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    zk.assert_empty_soon(&path, Duration::ZERO);
+}

@@ -13,6 +13,9 @@ struct State {
     frozen: AtomicBool,
     generation: AtomicU64,
     stopped: AtomicBool,
+    /// When non-zero: on connections made from now on, pass only this many server-to-client
+    /// messages and hold back the rest (a reply lost on the way, its request applied).
+    replies: AtomicU64,
 }
 
 pub struct Proxy {
@@ -37,13 +40,14 @@ impl Proxy {
                     continue;
                 };
                 let generation = shared.generation.load(Ordering::SeqCst);
-                for (from, to) in [(&client, &server), (&server, &client)] {
+                let replies = shared.replies.swap(0, Ordering::SeqCst);
+                for (from, to, limit) in [(&client, &server, 0), (&server, &client, replies)] {
                     let (from, to) = (
                         from.try_clone().expect("clone"),
                         to.try_clone().expect("clone"),
                     );
                     let state = shared.clone();
-                    std::thread::spawn(move || pump(from, to, &state, generation));
+                    std::thread::spawn(move || pump(from, to, &state, generation, limit));
                 }
             }
         });
@@ -64,6 +68,12 @@ impl Proxy {
         self.state.frozen.store(false, Ordering::SeqCst);
     }
 
+    /// The next connection passes only its first `n` server messages (ZooKeeper frames) to the
+    /// client; later replies are held until `cut`.
+    pub fn pass_replies(&self, n: u64) {
+        self.state.replies.store(n, Ordering::SeqCst);
+    }
+
     /// Closes every connection made so far (new ones are accepted).
     pub fn cut(&self) {
         self.state.generation.fetch_add(1, Ordering::SeqCst);
@@ -78,21 +88,27 @@ impl Drop for Proxy {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, generation: u64) {
+fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, generation: u64, limit: u64) {
     let _ = from.set_read_timeout(Some(Duration::from_millis(5)));
     let mut buf = [0u8; 16 * 1024];
+    let mut frames = Frames::default();
     loop {
         if state.generation.load(Ordering::SeqCst) != generation {
             break;
         }
-        if state.frozen.load(Ordering::SeqCst) {
+        if state.frozen.load(Ordering::SeqCst) || (limit > 0 && frames.done >= limit) {
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
         match from.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                if to.write_all(&buf[..n]).is_err() {
+                let pass = if limit > 0 {
+                    frames.admit(&buf[..n], limit)
+                } else {
+                    n
+                };
+                if to.write_all(&buf[..pass]).is_err() {
                     break;
                 }
             }
@@ -102,4 +118,41 @@ fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, generation: u64) 
     }
     let _ = from.shutdown(Shutdown::Both);
     let _ = to.shutdown(Shutdown::Both);
+}
+
+/// Counts ZooKeeper messages (a 4-byte big-endian length, then that many bytes).
+#[derive(Default)]
+struct Frames {
+    header: Vec<u8>,
+    left: usize,
+    done: u64,
+}
+
+impl Frames {
+    /// How many bytes of `data` belong to the first `limit` messages.
+    fn admit(&mut self, data: &[u8], limit: u64) -> usize {
+        let mut i = 0;
+        while i < data.len() && self.done < limit {
+            if self.left == 0 {
+                self.header.push(data[i]);
+                i += 1;
+                if self.header.len() == 4 {
+                    self.left = u32::from_be_bytes([
+                        self.header[0],
+                        self.header[1],
+                        self.header[2],
+                        self.header[3],
+                    ]) as usize;
+                    self.header.clear();
+                    self.done += u64::from(self.left == 0);
+                }
+            } else {
+                let take = self.left.min(data.len() - i);
+                i += take;
+                self.left -= take;
+                self.done += u64::from(self.left == 0);
+            }
+        }
+        i
+    }
 }
