@@ -33,11 +33,10 @@ impl Diag {
         }
     }
 
-    /// Erases the status line.
-    pub fn clear_status(&self) {
-        if self.has_status_line() {
-            eprint!("\r\x1b[K");
-        }
+    /// The status line's lifetime: it is erased when the returned guard is dropped, however
+    /// the wait ends.
+    pub fn status_line(&self) -> StatusLine<'_> {
+        StatusLine(self)
     }
 
     /// Fatal errors: always shown.
@@ -63,6 +62,17 @@ impl Diag {
     pub fn debug(&self, msg: Arguments<'_>) {
         if self.level >= 3 {
             eprintln!("zklock: {msg}");
+        }
+    }
+}
+
+/// Erases the status line when dropped.
+pub struct StatusLine<'a>(&'a Diag);
+
+impl Drop for StatusLine<'_> {
+    fn drop(&mut self) {
+        if self.0.has_status_line() {
+            eprint!("\r\x1b[K");
         }
     }
 }

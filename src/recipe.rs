@@ -224,20 +224,7 @@ pub async fn acquire(
     signals: &mut Listener,
     diag: &Diag,
 ) -> Result<Acquired, Error> {
-    let outcome = wait_turn(session, dir, own, recipe, patience, signals, diag).await;
-    diag.clear_status();
-    outcome
-}
-
-async fn wait_turn(
-    session: &mut Session,
-    dir: &str,
-    own: &OwnNode,
-    recipe: Recipe,
-    patience: Patience,
-    signals: &mut Listener,
-    diag: &Diag,
-) -> Result<Acquired, Error> {
+    let _status = diag.status_line();
     let mut waited = false;
     let started = Instant::now();
     let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));

@@ -107,10 +107,6 @@ impl Background {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-
-    pub fn is_running(&mut self) -> bool {
-        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
-    }
 }
 
 impl Drop for Background {
