@@ -117,8 +117,9 @@ impl Session {
             humantime::format_duration(timeout)
         ));
         if timeout < Duration::from_secs(4) {
-            diag.info(format_args!(
-                "session timeout below 4s: a short network hiccup will stop the command"
+            diag.warn(format_args!(
+                "negotiated session timeout {} is below 4s: a short network hiccup will stop the command",
+                humantime::format_duration(timeout)
             ));
         }
         let states = client.state_watcher();

@@ -142,10 +142,13 @@ pub async fn create(
             }
             Err(zookeeper_client::Error::NoNode) => {
                 let dirs = CreateMode::Persistent.with_acls(Acls::anyone_all());
-                client
-                    .mkdir(dir, &dirs)
-                    .await
-                    .map_err(|e| Error::zk(dir, e))?;
+                client.mkdir(dir, &dirs).await.map_err(|e| match e {
+                    // mkdir walks up to the chroot; NoNode there means the chroot is missing.
+                    zookeeper_client::Error::NoNode => Error::Usage(
+                        "the chroot of --servers does not exist: create it, or drop it from the connect string".into(),
+                    ),
+                    e => Error::zk(dir, e),
+                })?;
             }
             Err(e) if lost_connection(&e) => {
                 if let Some(found) = find_own(session, dir, &prefix).await? {

@@ -428,3 +428,25 @@ fn a_create_whose_reply_is_lost_leaves_no_duplicate() {
     assert_eq!(ran.code, Some(0), "{ran:?}");
     zk.assert_empty_soon(&path, Duration::ZERO);
 }
+
+#[test]
+fn a_chroot_in_the_connect_string_scopes_every_path() {
+    let root = unique_path("chroot");
+    let zk = zk();
+    zk.create(&root, b"");
+    let chrooted = format!("{}{root}", servers());
+    let ran = run(zklock(&chrooted).args(["/jobs/a", "--", "sh", "-c", "echo $ZKLOCK_NODE"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(ran.stdout.starts_with("/jobs/a/_c_"), "{}", ran.stdout);
+    assert!(
+        zk.exists(&format!("{root}/jobs/a")),
+        "the lock lives under the chroot"
+    );
+    zk.assert_empty_soon(&format!("{root}/jobs/a"), Duration::ZERO);
+
+    let missing = format!("{}{root}/missing", servers());
+    let ran = run(zklock(&missing).args(["/jobs/a", "--", "echo", "ran"]));
+    assert_eq!((ran.code, ran.stdout.as_str()), (Some(64), ""), "{ran:?}");
+    assert!(ran.stderr.contains("chroot"), "{}", ran.stderr);
+    assert!(!zk.exists(&format!("{root}/missing")));
+}
