@@ -450,3 +450,48 @@ fn a_chroot_in_the_connect_string_scopes_every_path() {
     assert!(ran.stderr.contains("chroot"), "{}", ran.stderr);
     assert!(!zk.exists(&format!("{root}/missing")));
 }
+
+#[test]
+fn a_second_sigint_kills_a_command_that_ignores_the_first() {
+    let path = unique_path("second-int");
+    let dir = workdir("second-int");
+    let script = "trap '' INT; touch held; while :; do sleep 0.05; done";
+    let process = Background::spawn(
+        zklock(&servers())
+            .args([&path, "--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    assert!(eventually(Duration::from_secs(15), || dir
+        .join("held")
+        .exists()));
+    process.signal(libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    process.signal(libc::SIGINT);
+    let ran = process
+        .wait_timeout(Duration::from_secs(10))
+        .expect("exits after the second INT");
+    assert_eq!(ran.code, Some(137), "{ran:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "waited for the 5 s grace: {:?}",
+        started.elapsed()
+    );
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn sighup_while_waiting_exits_129_and_leaves_only_the_holder() {
+    let path = unique_path("hup-waiting");
+    let holder = hold(&servers(), &path, "hup-waiting");
+    let waiter = Background::spawn(zklock(&servers()).args([&path, "--", "echo", "never"]));
+    zk().wait_children(&path, 2, Duration::from_secs(10));
+    waiter.signal(libc::SIGHUP);
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(10))
+        .expect("waiter exits on HUP");
+    assert_eq!((ran.code, ran.stdout.as_str()), (Some(129), ""), "{ran:?}");
+    assert_eq!(zk().children(&path).len(), 1);
+    assert_eq!(holder.release().code, Some(0));
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
