@@ -75,7 +75,13 @@ pub fn parse_auth(auth: &str) -> Result<(&str, &str), Error> {
 impl Session {
     /// Opens a session, giving up after `--connect-timeout` (69) or on failed auth (77).
     pub async fn connect(args: &ConnectionArgs, diag: &Diag) -> Result<Session, Error> {
-        let mut connector = Client::connector().with_session_timeout(args.session_timeout);
+        // How long one server may stay silent before the client tries the next. The crate's
+        // default (0.4 T, 12 s for 30 s) would spend the whole --connect-timeout on one
+        // black-holed server of an ensemble; a third of it leaves room to try others.
+        let per_server = (args.connect_timeout / 3).max(Duration::from_millis(500));
+        let mut connector = Client::connector()
+            .with_session_timeout(args.session_timeout)
+            .with_connection_timeout(per_server);
         if let Some(auth) = &args.auth {
             let (scheme, cred) = parse_auth(auth)?;
             connector = connector.with_auth(scheme, cred.as_bytes());

@@ -495,3 +495,39 @@ fn sighup_while_waiting_exits_129_and_leaves_only_the_holder() {
     assert_eq!(holder.release().code, Some(0));
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
+
+#[test]
+fn a_link_frozen_at_release_still_leaves_nothing_behind() {
+    let path = unique_path("frozen-release");
+    let proxies = [Proxy::start(shared().port), Proxy::start(shared().port)];
+    let servers = format!("{},{}", proxies[0].connect(), proxies[1].connect());
+    let dir = workdir("frozen-release");
+    let script = "touch held; while [ ! -e release ]; do sleep 0.02; done";
+    // A 20 s session: the server would not expire it before zklock is done.
+    let process = Background::spawn(
+        zklock(&servers)
+            .args(["--session-timeout", "20s", &path, "--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    assert!(eventually(Duration::from_secs(15), || dir
+        .join("held")
+        .exists()));
+    // Freeze the link the session uses just as the command ends; the other proxy still
+    // reaches the server, so the close must get through there (or the node be removed from a
+    // new session) rather than wait for the session to expire.
+    let used = proxies
+        .iter()
+        .position(|p| p.accepted() > 0)
+        .expect("one proxy carries the session");
+    proxies[used].freeze();
+    std::fs::write(dir.join("release"), "").expect("release");
+    let ran = process
+        .wait_timeout(Duration::from_secs(30))
+        .expect("exits");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(
+        zk().children(&path).is_empty(),
+        "node left behind: {}",
+        ran.stderr
+    );
+}

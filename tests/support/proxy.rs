@@ -16,6 +16,7 @@ struct State {
     /// When non-zero: on connections made from now on, pass only this many server-to-client
     /// messages and hold back the rest (a reply lost on the way, its request applied).
     replies: AtomicU64,
+    accepted: AtomicU64,
 }
 
 pub struct Proxy {
@@ -39,6 +40,7 @@ impl Proxy {
                 let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
                     continue;
                 };
+                shared.accepted.fetch_add(1, Ordering::SeqCst);
                 let generation = shared.generation.load(Ordering::SeqCst);
                 let replies = shared.replies.swap(0, Ordering::SeqCst);
                 for (from, to, limit) in [(&client, &server, 0), (&server, &client, replies)] {
@@ -72,6 +74,11 @@ impl Proxy {
     /// client; later replies are held until `cut`.
     pub fn pass_replies(&self, n: u64) {
         self.state.replies.store(n, Ordering::SeqCst);
+    }
+
+    /// How many connections this proxy has accepted.
+    pub fn accepted(&self) -> u64 {
+        self.state.accepted.load(Ordering::SeqCst)
     }
 
     /// Closes every connection made so far (new ones are accepted).
