@@ -26,7 +26,7 @@ end
 
 complete -c zklock -n "__fish_zklock_needs_command" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_needs_command" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
 complete -c zklock -n "__fish_zklock_needs_command" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_needs_command" -s q -l quiet -d 'Nothing on stderr but fatal errors'
@@ -45,7 +45,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-signal -d 'S
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand lock" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s n -l nonblock -d 'Fail at once (exit 75) when the lock is held by someone else'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
@@ -58,7 +58,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-signal -d '
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand elect" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l leader -d 'Print the current leader\'s id and exit (exit 3 when there is none)'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l observe -d 'Print the leader\'s id on every change until interrupted'
@@ -69,7 +69,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand elect" -s h -l help -d 'Pr
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand watch" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l children -d 'Watch its child list instead of the node itself'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s R -l recursive -d 'Watch every descendant (a persistent recursive watch)'
@@ -83,7 +83,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand watch" -s h -l help -d 'Pr
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand ls" -l connect-timeout -d 'Give up (exit 69) when no server answers within this' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s R -l recursive -d 'Every descendant, as full paths'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s d -l data -d 'Show each node\'s data'

@@ -118,7 +118,8 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub session_timeout: Duration,
 
-    /// Give up (exit 69) when no server answers within this
+    /// Give up (exit 69) when no server answers within this; a server silent for a third of
+    /// it is given up for the next one
     #[arg(long, global = true, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub connect_timeout: Duration,
 
