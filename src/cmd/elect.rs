@@ -10,7 +10,6 @@ use crate::diag::Diag;
 use crate::error::Error;
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
-use crate::signal::Listener;
 
 pub async fn run(connection: &ConnectionArgs, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
     if !(args.leader || args.observe) {
@@ -24,19 +23,12 @@ pub async fn run(connection: &ConnectionArgs, args: ElectArgs, diag: &Diag) -> R
         return lock::run(connection, plan, diag).await;
     }
     recipe::validate_path(&args.path)?;
-    let mut signals = Listener::install()
-        .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
-    let session = tokio::select! {
-        session = Session::connect(connection, diag) => session?,
-        sig = signals.terminating() => return Err(Error::Interrupted(sig)),
-    };
+    let mut signals = super::listen()?;
+    let session = super::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     let result = if args.leader {
         leader(&session.client, &args).await
     } else {
-        tokio::select! {
-            result = observe(&session, &args) => result,
-            sig = signals.terminating() => Err(Error::Interrupted(sig)),
-        }
+        super::unless_stopped(&mut signals, observe(&session, &args)).await
     };
     session.close(None, diag).await;
     result

@@ -90,18 +90,13 @@ pub fn default_id() -> String {
 }
 
 pub async fn run(connection: &ConnectionArgs, plan: Plan, diag: &Diag) -> Result<i32, Error> {
-    let mut signals = Listener::install()
-        .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
+    let mut signals = super::listen()?;
     child::become_subreaper();
     let started = Instant::now();
-    let mut session = tokio::select! {
-        session = Session::connect(connection, diag) => session?,
-        sig = signals.terminating() => return Err(Error::Interrupted(sig)),
-    };
-    let created = tokio::select! {
-        created = recipe::create(&session, &plan.path, plan.recipe, &plan.id) => created,
-        sig = signals.terminating() => Err(Error::Interrupted(sig)),
-    };
+    let mut session =
+        super::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
+    let create = recipe::create(&session, &plan.path, plan.recipe, &plan.id);
+    let created = super::unless_stopped(&mut signals, create).await;
     let (node, sent) = match created {
         Ok(created) => created,
         Err(e) => {

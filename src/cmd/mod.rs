@@ -5,9 +5,12 @@ pub mod lock;
 pub mod ls;
 pub mod watch;
 
+use std::future::Future;
+
 use crate::cli::{Command, ConnectionArgs};
 use crate::diag::Diag;
 use crate::error::Error;
+use crate::signal::Listener;
 
 /// Runs one subcommand; returns the exit status.
 pub async fn run(command: Command, connection: &ConnectionArgs, diag: &Diag) -> Result<i32, Error> {
@@ -16,5 +19,22 @@ pub async fn run(command: Command, connection: &ConnectionArgs, diag: &Diag) -> 
         Command::Elect(args) => elect::run(connection, args, diag).await,
         Command::Watch(args) => watch::run(connection, args, diag).await,
         Command::Ls(args) => ls::run(connection, args, diag).await,
+    }
+}
+
+/// Installs the signal listener before anything touches ZooKeeper, so a SIGTERM during the
+/// connect or the wait is handled (and nothing left behind) rather than fatal.
+fn listen() -> Result<Listener, Error> {
+    Listener::install().map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))
+}
+
+/// Runs `work` unless zklock is told to stop first; then `Interrupted` (exit 128+N).
+async fn unless_stopped<T>(
+    signals: &mut Listener,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::select! {
+        done = work => done,
+        sig = signals.terminating() => Err(Error::Interrupted(sig)),
     }
 }

@@ -24,8 +24,7 @@ pub async fn run(connection: &ConnectionArgs, args: WatchArgs, diag: &Diag) -> R
     if args.path != "/" {
         recipe::validate_path(&args.path)?;
     }
-    let mut signals = Listener::install()
-        .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))?;
+    let mut signals = super::listen()?;
     if !args.command.is_empty() {
         child::become_subreaper();
     }
