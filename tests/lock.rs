@@ -71,31 +71,13 @@ fn gives_the_command_its_environment() {
 fn stores_the_id_in_the_node() {
     let path = unique_path("id");
     let zk = zk();
-    let holder = {
-        let dir = workdir("id");
-        let process = Background::spawn(
-            zklock(&servers())
-                .args([
-                    &path,
-                    "--id",
-                    "backup@db1",
-                    "--",
-                    "sh",
-                    "-c",
-                    "touch held; sleep 30",
-                ])
-                .current_dir(&dir),
-        );
-        assert!(eventually(Duration::from_secs(15), || dir
-            .join("held")
-            .exists()));
-        process
-    };
+    let holder = hold_with(&servers(), &path, "id", &["--id", "backup@db1"]);
     let children = zk.children(&path);
     assert_eq!(children.len(), 1);
     assert_eq!(zk.data(&format!("{path}/{}", children[0])), b"backup@db1");
-    holder.signal(libc::SIGTERM);
+    holder.process.signal(libc::SIGTERM);
     let ran = holder
+        .process
         .wait_timeout(Duration::from_secs(10))
         .expect("exits on TERM");
     assert_eq!(ran.code, Some(143));
@@ -192,20 +174,34 @@ fn contenders_take_turns_without_overlap() {
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 
-#[test]
-fn sigterm_while_waiting_leaves_nothing_behind() {
-    let path = unique_path("term-waiting");
-    let holder = hold(&servers(), &path, "term-waiting");
+/// A waiter told to stop exits 128+N and leaves only the holder's node.
+fn stop_a_waiter(sig: i32, name: &str) {
+    let path = unique_path(name);
+    let holder = hold(&servers(), &path, name);
     let waiter = Background::spawn(zklock(&servers()).args([&path, "--", "echo", "never"]));
     zk().wait_children(&path, 2, Duration::from_secs(10));
-    waiter.signal(libc::SIGTERM);
+    waiter.signal(sig);
     let ran = waiter
         .wait_timeout(Duration::from_secs(10))
-        .expect("waiter exits on TERM");
-    assert_eq!((ran.code, ran.stdout.as_str()), (Some(143), ""), "{ran:?}");
+        .expect("waiter exits on the signal");
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(128 + sig), ""),
+        "{ran:?}"
+    );
     assert_eq!(zk().children(&path).len(), 1, "only the holder remains");
     assert_eq!(holder.release().code, Some(0));
     zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
+#[test]
+fn sigterm_while_waiting_leaves_nothing_behind() {
+    stop_a_waiter(libc::SIGTERM, "term-waiting");
+}
+
+#[test]
+fn sighup_while_waiting_exits_129_and_leaves_only_the_holder() {
+    stop_a_waiter(libc::SIGHUP, "hup-waiting");
 }
 
 #[test]
@@ -477,22 +473,6 @@ fn a_second_sigint_kills_a_command_that_ignores_the_first() {
         "waited for the 5 s grace: {:?}",
         started.elapsed()
     );
-    zk().assert_empty_soon(&path, Duration::ZERO);
-}
-
-#[test]
-fn sighup_while_waiting_exits_129_and_leaves_only_the_holder() {
-    let path = unique_path("hup-waiting");
-    let holder = hold(&servers(), &path, "hup-waiting");
-    let waiter = Background::spawn(zklock(&servers()).args([&path, "--", "echo", "never"]));
-    zk().wait_children(&path, 2, Duration::from_secs(10));
-    waiter.signal(libc::SIGHUP);
-    let ran = waiter
-        .wait_timeout(Duration::from_secs(10))
-        .expect("waiter exits on HUP");
-    assert_eq!((ran.code, ran.stdout.as_str()), (Some(129), ""), "{ran:?}");
-    assert_eq!(zk().children(&path).len(), 1);
-    assert_eq!(holder.release().code, Some(0));
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 

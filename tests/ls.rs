@@ -54,26 +54,7 @@ fn a_missing_znode_is_a_one_line_error() {
 #[test]
 fn long_form_shows_the_holder_and_the_waiter() {
     let path = unique_path("queue");
-    let holder = {
-        let dir = workdir("queue-holder");
-        let p = Background::spawn(
-            zklock(&servers())
-                .args([
-                    &path,
-                    "--id",
-                    "db1:backup",
-                    "--",
-                    "sh",
-                    "-c",
-                    "touch held; sleep 30",
-                ])
-                .current_dir(&dir),
-        );
-        assert!(eventually(Duration::from_secs(10), || dir
-            .join("held")
-            .exists()));
-        p
-    };
+    let holder = hold_with(&servers(), &path, "queue-holder", &["--id", "db1:backup"]);
     let waiter =
         Background::spawn(zklock(&servers()).args([&path, "--id", "db2:backup", "--", "true"]));
     let zk = Zk::connect(&servers());
@@ -91,9 +72,10 @@ fn long_form_shows_the_holder_and_the_waiter() {
         "{}",
         lines[1]
     );
-    holder.signal(libc::SIGTERM);
+    holder.process.signal(libc::SIGTERM);
     assert_eq!(
         holder
+            .process
             .wait_timeout(Duration::from_secs(10))
             .and_then(|r| r.code),
         Some(143)

@@ -229,10 +229,16 @@ pub struct Holder {
 
 /// Starts a holder through `servers` and waits until its command runs.
 pub fn hold(servers: &str, path: &str, name: &str) -> Holder {
+    hold_with(servers, path, name, &[])
+}
+
+/// `hold` with extra zklock options, e.g. `["--id", "db1"]`.
+pub fn hold_with(servers: &str, path: &str, name: &str, options: &[&str]) -> Holder {
     let dir = workdir(name);
     let script = "echo $$ > pid; touch held; while [ ! -e release ]; do sleep 0.02; done";
     let process = Background::spawn(
         zklock(servers)
+            .args(options)
             .arg(path)
             .args(["--", "sh", "-c", script])
             .current_dir(&dir),
