@@ -207,17 +207,12 @@ fn sighup_while_waiting_exits_129_and_leaves_only_the_holder() {
 #[test]
 fn sigterm_while_running_stops_the_command_and_its_children() {
     let path = unique_path("term-running");
-    let dir = workdir("term-running");
     // The command leaves a grandchild behind; it must not outlive the lock.
     let script = "sleep 60 & echo $! > grandchild; echo $$ > pid; touch held; wait";
-    let zklock_process = Background::spawn(
-        zklock(&servers())
-            .args([&path, "--", "sh", "-c", script])
-            .current_dir(&dir),
-    );
-    assert!(eventually(Duration::from_secs(15), || dir
-        .join("held")
-        .exists()));
+    let Holder {
+        process: zklock_process,
+        dir,
+    } = hold_running(&servers(), &path, "term-running", &[], script);
     let grandchild: i32 = read(&dir.join("grandchild")).trim().parse().expect("pid");
     zklock_process.signal(libc::SIGTERM);
     let ran = zklock_process
@@ -234,16 +229,15 @@ fn sigterm_while_running_stops_the_command_and_its_children() {
 #[test]
 fn a_command_ignoring_term_is_killed_after_the_grace() {
     let path = unique_path("grace");
-    let dir = workdir("grace");
     let script = "trap '' TERM; touch held; while :; do sleep 0.05; done";
-    let process = Background::spawn(
-        zklock(&servers())
-            .args(["--kill-grace", "500ms", &path, "--", "sh", "-c", script])
-            .current_dir(&dir),
-    );
-    assert!(eventually(Duration::from_secs(15), || dir
-        .join("held")
-        .exists()));
+    let process = hold_running(
+        &servers(),
+        &path,
+        "grace",
+        &["--kill-grace", "500ms"],
+        script,
+    )
+    .process;
     let started = Instant::now();
     process.signal(libc::SIGTERM);
     let ran = process
@@ -450,16 +444,8 @@ fn a_chroot_in_the_connect_string_scopes_every_path() {
 #[test]
 fn a_second_sigint_kills_a_command_that_ignores_the_first() {
     let path = unique_path("second-int");
-    let dir = workdir("second-int");
     let script = "trap '' INT; touch held; while :; do sleep 0.05; done";
-    let process = Background::spawn(
-        zklock(&servers())
-            .args([&path, "--", "sh", "-c", script])
-            .current_dir(&dir),
-    );
-    assert!(eventually(Duration::from_secs(15), || dir
-        .join("held")
-        .exists()));
+    let process = hold_running(&servers(), &path, "second-int", &[], script).process;
     process.signal(libc::SIGINT);
     std::thread::sleep(Duration::from_millis(300));
     let started = Instant::now();

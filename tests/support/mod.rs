@@ -234,8 +234,20 @@ pub fn hold(servers: &str, path: &str, name: &str) -> Holder {
 
 /// `hold` with extra zklock options, e.g. `["--id", "db1"]`.
 pub fn hold_with(servers: &str, path: &str, name: &str, options: &[&str]) -> Holder {
-    let dir = workdir(name);
     let script = "echo $$ > pid; touch held; while [ ! -e release ]; do sleep 0.02; done";
+    hold_running(servers, path, name, options, script)
+}
+
+/// Starts zklock with `options` running `sh -c script` in a fresh work directory, and waits
+/// until the script has touched `held` there.
+pub fn hold_running(
+    servers: &str,
+    path: &str,
+    name: &str,
+    options: &[&str],
+    script: &str,
+) -> Holder {
+    let dir = workdir(name);
     let process = Background::spawn(
         zklock(servers)
             .args(options)
