@@ -21,6 +21,11 @@ impl Diag {
         }
     }
 
+    /// `-v` or more: worth a request to the server for what `info` shows.
+    pub fn is_verbose(&self) -> bool {
+        self.level >= 2
+    }
+
     /// Whether `status` lines are shown: stderr is a terminal and not `-q`.
     pub fn has_status_line(&self) -> bool {
         self.terminal && self.level >= 1

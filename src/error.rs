@@ -72,6 +72,44 @@ impl Error {
     }
 }
 
+/// The permission an operation needs, to name it when an ACL denies.
+#[derive(Debug, Clone, Copy)]
+pub enum Perm {
+    Read,
+    Write,
+    Create,
+    Delete,
+    Admin,
+}
+
+impl Perm {
+    fn name(self) -> &'static str {
+        match self {
+            Perm::Read => "read (r)",
+            Perm::Write => "write (w)",
+            Perm::Create => "create (c)",
+            Perm::Delete => "delete (d)",
+            Perm::Admin => "admin (a)",
+        }
+    }
+}
+
+impl Error {
+    /// As `zk`, naming the permission the ACL of `path` denied this session.
+    pub fn denied(path: &str, perm: Perm, err: zk::Error) -> Error {
+        match err {
+            zk::Error::NoAuth => Error::Refused(format!(
+                "{path}: the ACL denies {} to this session",
+                perm.name()
+            )),
+            zk::Error::InvalidAcl => Error::Refused(format!(
+                "{path}: the server refused the ACL for a new node (creator and read need an identity the server accepted)"
+            )),
+            err => Error::zk(path, err),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,5 +1,6 @@
 //! zklock: run a command while holding a ZooKeeper lock or leadership.
 
+pub mod acl;
 pub mod child;
 pub mod cli;
 pub mod cmd;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod guard;
 pub mod recipe;
 pub mod render;
+pub mod security;
 pub mod signal;
 
 use cli::Cli;
@@ -34,14 +36,11 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
-    connect::validate_servers(&cli.connection.servers)?;
-    if let Some(auth) = &cli.connection.auth {
-        connect::parse_auth(auth)?;
-    }
+    let connection = connect::Connection::resolve(cli.connection)?;
     // One thread: the command must be forked from the main thread (see child::spawn).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(cmd::run(cli.command, &cli.connection, diag))
+    runtime.block_on(cmd::run(cli.command, &connection, diag))
 }

@@ -4,11 +4,11 @@
 use std::io::Read;
 use std::time::Instant;
 
-use zookeeper_client::{Acls, CreateMode, EventType, SessionState, Stat};
+use zookeeper_client::{Acl, Acls, CreateMode, EventType, SessionState, Stat};
 
 use crate::connect::Session;
 use crate::diag::Diag;
-use crate::error::Error;
+use crate::error::{Error, Perm};
 use crate::signal::{Listener, Signal};
 
 /// Which recipe a node takes part in; decides our node's name and whose names count.
@@ -125,7 +125,8 @@ pub async fn create(
     let client = &session.client;
     let prefix = format!("_c_{}{}", uuid(), recipe.infix());
     let path = format!("{dir}/{prefix}");
-    let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
+    let acl = session.connection.security.contender_acl();
+    let options = CreateMode::EphemeralSequential.with_acls(Acls::new(&acl));
     loop {
         let sent = Instant::now();
         match client.create(&path, id.as_bytes(), &options).await {
@@ -140,23 +141,68 @@ pub async fn create(
                     sent,
                 ));
             }
-            Err(zookeeper_client::Error::NoNode) => {
-                let dirs = CreateMode::Persistent.with_acls(Acls::anyone_all());
-                client.mkdir(dir, &dirs).await.map_err(|e| match e {
-                    // mkdir walks up to the chroot; NoNode there means the chroot is missing.
-                    zookeeper_client::Error::NoNode => Error::Usage(
-                        "the chroot of --servers does not exist: create it, or drop it from the connect string".into(),
-                    ),
-                    e => Error::zk(dir, e),
-                })?;
-            }
+            Err(zookeeper_client::Error::NoNode) => make_dirs(session, dir).await?,
             Err(e) if lost_connection(&e) => {
                 if let Some(found) = find_own(session, dir, &prefix).await? {
                     return Ok((found, sent));
                 }
             }
-            Err(e) => return Err(Error::zk(dir, e)),
+            Err(e) => return Err(Error::denied(dir, Perm::Create, e)),
         }
+    }
+}
+
+/// Creates `dir` and its missing parents with `--acl`, or else with the ACL of the nearest
+/// ancestor that exists, so a lock directory inside a protected tree is protected too.
+async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
+    let client = &session.client;
+    let mut missing = vec![dir];
+    let acl = match session.connection.security.directory_acl() {
+        Some(acl) => acl,
+        None => loop {
+            let parent = parent_of(missing[missing.len() - 1]);
+            match retry_on_loss(|| client.get_acl(parent)).await {
+                Ok((acl, _)) => break inheritable(parent, acl)?,
+                Err(zookeeper_client::Error::NoNode) if parent != "/" => missing.push(parent),
+                Err(zookeeper_client::Error::NoNode) => return Err(chroot_missing()),
+                Err(e) => return Err(Error::denied(parent, Perm::Read, e)),
+            }
+        },
+    };
+    let options = CreateMode::Persistent.with_acls(Acls::new(&acl));
+    client.mkdir(dir, &options).await.map_err(|e| match e {
+        // mkdir walks up to the chroot; NoNode there means the chroot is missing.
+        zookeeper_client::Error::NoNode => chroot_missing(),
+        e => Error::denied(parent_of(dir), Perm::Create, e),
+    })
+}
+
+fn chroot_missing() -> Error {
+    Error::Usage(
+        "the chroot of --servers does not exist: create it, or drop it from the connect string"
+            .into(),
+    )
+}
+
+/// An ancestor's ACL, as we may copy it. A server hides digest hashes (`user:x`) from a
+/// session without the admin right; copying those would lock everyone out.
+fn inheritable(ancestor: &str, acl: Vec<Acl>) -> Result<Vec<Acl>, Error> {
+    if acl
+        .iter()
+        .any(|a| a.scheme() == "digest" && a.id().ends_with(":x"))
+    {
+        return Err(Error::Refused(format!(
+            "{ancestor}: its ACL hides digest hashes from this session (no admin right), so the new lock directory cannot copy it; give --acl"
+        )));
+    }
+    Ok(acl)
+}
+
+/// The parent of an absolute path (`/` for a top-level node).
+pub fn parent_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
     }
 }
 
@@ -235,7 +281,7 @@ pub async fn acquire(
         let client = session.client.clone();
         let children = retry_on_loss(|| client.list_children(dir))
             .await
-            .map_err(|e| Error::zk(dir, e))?;
+            .map_err(|e| Error::denied(dir, Perm::Read, e))?;
         let queue = contenders(recipe, children);
         let Some(pos) = queue.iter().position(|c| c.name == own.name) else {
             return Err(Error::Unavailable(format!(

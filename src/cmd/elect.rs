@@ -3,15 +3,16 @@
 
 use zookeeper_client::{Client, Stat};
 
-use crate::cli::{ConnectionArgs, ElectArgs};
+use crate::cli::ElectArgs;
 use crate::cmd::lock::{self, Plan};
+use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
-use crate::error::Error;
+use crate::error::{Error, Perm};
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
 
-pub async fn run(connection: &ConnectionArgs, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
     if !(args.leader || args.observe) {
         let plan = Plan::new(
             Recipe::Latch,
@@ -47,7 +48,7 @@ async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Er
             Ok(children) => children,
             Err(zookeeper_client::Error::NoNode) => return Ok(None),
             Err(e) if recipe::lost_connection(&e) => continue,
-            Err(e) => return Err(Error::zk(dir, e)),
+            Err(e) => return Err(Error::denied(dir, Perm::Read, e)),
         };
         let Some(first) = recipe::contenders(Recipe::Latch, children)
             .into_iter()

@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use crate::child;
-use crate::cli::{ConnectionArgs, LockArgs, RunArgs};
+use crate::cli::{LockArgs, RunArgs};
+use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
@@ -89,7 +90,7 @@ pub fn default_id() -> String {
     format!("{}:{}", host.trim(), std::process::id())
 }
 
-pub async fn run(connection: &ConnectionArgs, plan: Plan, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = super::listen()?;
     child::become_subreaper();
     let started = Instant::now();

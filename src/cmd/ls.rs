@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 
-use zookeeper_client::Stat;
+use zookeeper_client::{Acl, Stat};
 
-use crate::cli::{ConnectionArgs, LsArgs};
+use crate::acl;
+use crate::cli::LsArgs;
+use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
-use crate::error::Error;
+use crate::error::{Error, Perm};
 use crate::recipe::{self, Recipe};
 use crate::render::{self, Json};
 
@@ -16,10 +18,12 @@ struct Entry {
     path: String,
     name: String,
     detail: Option<(Vec<u8>, Stat)>,
+    /// Shown by `-l` and `--json`.
+    acl: Option<Vec<Acl>>,
     role: Option<String>,
 }
 
-pub async fn run(connection: &ConnectionArgs, args: LsArgs, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i32, Error> {
     if args.path != "/" {
         recipe::validate_path(&args.path)?;
     }
@@ -57,7 +61,7 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
                 Ok(names) => names,
                 // A node deleted between two levels of -R is not an error.
                 Err(zookeeper_client::Error::NoNode) if parent != args.path => continue,
-                Err(e) => return Err(Error::zk(&parent, e)),
+                Err(e) => return Err(Error::denied(&parent, Perm::Read, e)),
             };
             sort_queue_last(&mut names);
             let roles = roles(&names);
@@ -71,6 +75,7 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
                     path,
                     name,
                     detail: None,
+                    acl: None,
                     role,
                 });
             }
@@ -84,6 +89,12 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
         let pending: Vec<_> = entries.iter().map(|e| client.get_data(&e.path)).collect();
         for (entry, detail) in entries.iter_mut().zip(pending) {
             entry.detail = detail.await.ok();
+        }
+    }
+    if args.long || args.json {
+        let pending: Vec<_> = entries.iter().map(|e| client.get_acl(&e.path)).collect();
+        for (entry, acl) in entries.iter_mut().zip(pending) {
+            entry.acl = acl.await.ok().map(|(acl, _)| acl);
         }
     }
     Ok(entries)
@@ -161,6 +172,10 @@ fn line(entry: &Entry, args: &LsArgs) -> String {
         text.push('\t');
         text.push_str(&data);
     }
+    if let Some(acl) = &entry.acl {
+        text.push_str("  acl=");
+        text.push_str(&acl::list_text(acl));
+    }
     text
 }
 
@@ -197,6 +212,22 @@ fn json(path: &str, entries: &[Entry]) -> Json {
                 ]);
             }
             fields.push(("role", e.role.as_ref().map_or(Json::Null, Json::str)));
+            fields.push((
+                "acl",
+                e.acl.as_ref().map_or(Json::Null, |acl| {
+                    Json::List(
+                        acl.iter()
+                            .map(|a| {
+                                Json::Object(vec![
+                                    ("scheme", Json::str(a.scheme())),
+                                    ("id", Json::str(a.id())),
+                                    ("perms", Json::Str(acl::perms_text(a.permission()))),
+                                ])
+                            })
+                            .collect(),
+                    )
+                }),
+            ));
             Json::Object(fields)
         })
         .collect();

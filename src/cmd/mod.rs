@@ -7,13 +7,14 @@ pub mod watch;
 
 use std::future::Future;
 
-use crate::cli::{Command, ConnectionArgs};
+use crate::cli::Command;
+use crate::connect::Connection;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::signal::Listener;
 
 /// Runs one subcommand; returns the exit status.
-pub async fn run(command: Command, connection: &ConnectionArgs, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(command: Command, connection: &Connection, diag: &Diag) -> Result<i32, Error> {
     match command {
         Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, diag).await,
         Command::Elect(args) => elect::run(connection, args, diag).await,

@@ -4,10 +4,11 @@
 use zookeeper_client::{AddWatchMode, Client, EventType, PersistentWatcher, SessionState};
 
 use crate::child::{self, Child};
-use crate::cli::{ConnectionArgs, WatchArgs};
+use crate::cli::WatchArgs;
+use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
-use crate::error::Error;
+use crate::error::{Error, Perm};
 use crate::recipe;
 use crate::render::{self, Json};
 use crate::signal::{Listener, Signal};
@@ -20,7 +21,7 @@ struct Event {
     zxid: i64,
 }
 
-pub async fn run(connection: &ConnectionArgs, args: WatchArgs, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Result<i32, Error> {
     if args.path != "/" {
         recipe::validate_path(&args.path)?;
     }
@@ -84,7 +85,7 @@ async fn follow(
             zookeeper_client::Error::Unimplemented => Error::Other(
                 "this ZooKeeper is older than 3.6: watch needs persistent watches".into(),
             ),
-            e => Error::zk(&args.path, e),
+            e => Error::denied(&args.path, Perm::Read, e),
         })?;
     diag.info(format_args!("watching {} ({mode:?})", args.path));
     let mut initial = Vec::new();

@@ -1,0 +1,315 @@
+//! Connect string, security and timeouts → a ZooKeeper session; and closing it with
+//! confirmation.
+
+mod reasons;
+
+use std::time::Duration;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use zookeeper_client::{Client, StateWatcher, WatchedEvent};
+
+use crate::cli::ConnectionArgs;
+use crate::diag::Diag;
+use crate::error::Error;
+use crate::security::Security;
+use reasons::{Failure, Recorder, Why};
+
+/// How to reach the ensemble: the connection options and the resolved security settings.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub args: ConnectionArgs,
+    pub security: Security,
+}
+
+impl Connection {
+    /// Checks the connect string and reads every security file, before anything connects.
+    pub fn resolve(args: ConnectionArgs) -> Result<Connection, Error> {
+        validate_servers(&args.servers)?;
+        let security = Security::resolve(&args.security, &args.servers)?;
+        Ok(Connection { args, security })
+    }
+}
+
+/// One ZooKeeper session and what its deadlines are computed from.
+pub struct Session {
+    pub client: Client,
+    /// The session timeout the server granted: the T of every safety deadline.
+    pub timeout: Duration,
+    pub id: i64,
+    pub states: StateWatcher,
+    /// A watch the session keeps until it is closed (our own node's, while the command runs).
+    /// Dropping a watch while the client lives sends a RemoveWatches request; closing the
+    /// session removes every watch anyway, so `close` drops it only after the client.
+    pub kept_watch: Option<Pin<Box<dyn Future<Output = WatchedEvent>>>>,
+    /// How it was opened: `--acl` and whether it is authenticated decide the ACL of the nodes
+    /// it creates.
+    pub connection: Connection,
+}
+
+/// Checks `[scheme://]host:port[,[scheme://]host:port]...[/chroot]` before any connection is
+/// tried, so a typo is a usage error (64) rather than a ten-second wait.
+pub fn validate_servers(connect: &str) -> Result<(), Error> {
+    let bad = |why: &str| {
+        Err(Error::Usage(format!(
+            "bad connect string '{connect}': {why}"
+        )))
+    };
+    let mut hosts = Vec::new();
+    let mut chroot = None;
+    for host in connect.split(',') {
+        let host = match host.split_once("://") {
+            Some(("tcp" | "tcp+tls", rest)) => rest,
+            Some((scheme, _)) => {
+                return bad(&format!(
+                    "unknown scheme '{scheme}://' (tcp:// or tcp+tls://)"
+                ));
+            }
+            None => host,
+        };
+        match host.find('/') {
+            Some(i) if chroot.is_none() => {
+                chroot = Some(&host[i..]);
+                hosts.push(&host[..i]);
+            }
+            Some(_) => return bad("a chroot may follow the last host only"),
+            None => hosts.push(host),
+        }
+    }
+    if let Some(chroot) = chroot.filter(|c| *c != "/")
+        && crate::recipe::validate_path(chroot).is_err()
+    {
+        return bad("chroot must be an absolute znode path");
+    }
+    for host in hosts {
+        if host.is_empty() {
+            return bad("no host");
+        }
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if !name.ends_with(':') => (name, Some(port)),
+            _ => (host, None),
+        };
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return bad(&format!("'{host}' is not host:port"));
+        }
+        if let Some(port) = port
+            && !matches!(port.parse::<u16>(), Ok(p) if p > 0)
+        {
+            return bad(&format!("'{port}' is not a port"));
+        }
+    }
+    Ok(())
+}
+
+impl Session {
+    /// Opens a session, giving up after `--connect-timeout` (69), on failed auth or a refused
+    /// TLS handshake (77).
+    pub async fn connect(connection: &Connection, diag: &Diag) -> Result<Session, Error> {
+        let args = &connection.args;
+        let security = &connection.security;
+        // How long one server may stay silent before the client tries the next. The crate's
+        // default (0.4 T, 12 s for 30 s) would spend the whole --connect-timeout on one
+        // black-holed server of an ensemble; a third of it leaves room to try others.
+        let per_server = (args.connect_timeout / 3).max(Duration::from_millis(500));
+        let connector = security.configure(
+            Client::connector()
+                .with_session_timeout(args.session_timeout)
+                .with_connection_timeout(per_server),
+        );
+        if security.no_hostname_verification {
+            diag.warn(format_args!(
+                "TLS hostname verification is off: any certificate from a trusted CA passes for any server"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let recorder = Recorder::start();
+        let servers = args.servers.as_str();
+        let opening = async {
+            if security.tls_everywhere {
+                connector.secure_connect(servers).await
+            } else {
+                connector.connect(servers).await
+            }
+        };
+        let hosts = servers.split(',').count();
+        let opened = tokio::select! {
+            opened = opening => Some(opened),
+            _ = tokio::time::sleep(args.connect_timeout) => None,
+            // Every server refused our TLS: waiting longer cannot help.
+            _ = every_server_refused_tls(&recorder, hosts) => None,
+        };
+        let client = match opened {
+            Some(Ok(client)) => client,
+            Some(Err(zookeeper_client::Error::AuthFailed)) => {
+                return Err(Error::Refused(match &security.sasl {
+                    Some((user, _)) => format!(
+                        "authentication failed at {servers}: SASL user {user}: wrong password or unknown user"
+                    ),
+                    None if !security.authenticated() => format!(
+                        "{servers} requires authentication: log in with --sasl-user, --tls-cert or --auth"
+                    ),
+                    None => format!("authentication failed at {servers}"),
+                }));
+            }
+            Some(Err(e)) => return Err(not_connected(connection, &recorder, Some(e))),
+            None => return Err(not_connected(connection, &recorder, None)),
+        };
+        drop(recorder);
+        let timeout = client.session_timeout();
+        let id = client.session_id().0;
+        diag.info(format_args!(
+            "session {id:#x} on {} in {:?}, negotiated timeout {}",
+            args.servers,
+            started.elapsed(),
+            humantime::format_duration(timeout)
+        ));
+        if diag.is_verbose() {
+            show_identities(&client, diag).await;
+        }
+        if timeout < Duration::from_secs(4) {
+            diag.warn(format_args!(
+                "negotiated session timeout {} is below 4s: a short network hiccup will stop the command",
+                humantime::format_duration(timeout)
+            ));
+        }
+        let states = client.state_watcher();
+        Ok(Session {
+            client,
+            timeout,
+            id,
+            states,
+            kept_watch: None,
+            connection: connection.clone(),
+        })
+    }
+
+    /// Closes the session and waits for the server to confirm. Closing deletes the session's
+    /// ephemeral nodes in the same transaction, which is how zklock releases. When the close
+    /// cannot be confirmed, removes `own_node` from a fresh session so nothing is left behind.
+    pub async fn close(self, own_node: Option<&str>, diag: &Diag) {
+        let Session {
+            client,
+            mut states,
+            connection,
+            id,
+            kept_watch,
+            ..
+        } = self;
+        if states.peek_state().is_terminated() {
+            return;
+        }
+        drop(client);
+        let confirmed = tokio::time::timeout(connection.args.connect_timeout, async {
+            loop {
+                if states.changed().await.is_terminated() {
+                    return;
+                }
+            }
+        })
+        .await
+        .is_ok();
+        drop(kept_watch); // only now: the client is gone, so no RemoveWatches goes out
+        if confirmed {
+            return;
+        }
+        let Some(node) = own_node else { return };
+        diag.warn(format_args!(
+            "close of session {id:#x} not confirmed; removing {node} from a new session"
+        ));
+        match remove_orphan(&connection, node, id, diag).await {
+            Ok(()) => diag.warn(format_args!("{node} is gone")),
+            Err(e) => diag.warn(format_args!(
+                "could not remove {node} ({e}); the server removes it when session {id:#x} expires"
+            )),
+        }
+    }
+}
+
+/// Deletes `node` if it is still an ephemeral of session `owner`.
+async fn remove_orphan(
+    connection: &Connection,
+    node: &str,
+    owner: i64,
+    diag: &Diag,
+) -> Result<(), Error> {
+    let session = Box::pin(Session::connect(connection, diag)).await?;
+    let result = match session.client.check_stat(node).await {
+        Ok(Some(stat)) if stat.ephemeral_owner == owner => session
+            .client
+            .delete(node, None)
+            .await
+            .map_err(|e| Error::zk(node, e)),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::zk(node, e)),
+    };
+    Box::pin(session.close(None, diag)).await;
+    result
+}
+
+/// Resolves once every one of `hosts` servers has failed its TLS handshake.
+async fn every_server_refused_tls(recorder: &Recorder, hosts: usize) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let failures = recorder.failures();
+        if failures.len() >= hosts && failures.iter().all(Failure::is_tls) {
+            return;
+        }
+    }
+}
+
+/// The error for a session that could not be opened: 77 naming the server when TLS was
+/// refused, else 69 with what each server did.
+fn not_connected(
+    connection: &Connection,
+    recorder: &Recorder,
+    error: Option<zookeeper_client::Error>,
+) -> Error {
+    let args = &connection.args;
+    let failures = recorder.failures();
+    let advice = if connection.security.client_certificate {
+        "it does not accept our client certificate (--tls-cert: is it signed by a CA the server trusts?)"
+    } else {
+        "it requires a client certificate (--tls-cert)"
+    };
+    let tls: Vec<String> = failures
+        .iter()
+        .filter(|f| f.is_tls())
+        .map(|f| match f.why {
+            Why::TlsAlert(_) => format!("{f}: {advice}"),
+            _ => f.to_string(),
+        })
+        .collect();
+    if !tls.is_empty() {
+        return Error::Refused(tls.join("; "));
+    }
+    let per_server = if failures.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        format!(" ({})", list.join("; "))
+    };
+    match error {
+        None => Error::Unavailable(format!(
+            "no ZooKeeper server answered within {} at {}{per_server}",
+            humantime::format_duration(args.connect_timeout),
+            args.servers
+        )),
+        Some(e) => Error::Unavailable(format!(
+            "cannot connect to {}: {e}{per_server}",
+            args.servers
+        )),
+    }
+}
+
+/// `-v`: the identities the server granted this session (whoami, ZooKeeper 3.7+), to copy into
+/// an ACL. Older servers do not know the request; then nothing is said.
+async fn show_identities(client: &Client, diag: &Diag) {
+    if let Ok(users) = client.list_auth_users().await {
+        let ids: Vec<String> = users
+            .iter()
+            .map(|u| format!("{}:{}", u.scheme(), u.user()))
+            .collect();
+        diag.info(format_args!("identities: {}", ids.join(" ")));
+    }
+}

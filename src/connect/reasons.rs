@@ -1,0 +1,230 @@
+//! Why each server could not be used, while a session is being opened.
+//!
+//! zookeeper-client returns only `NoHosts` or a timeout when every server fails, whether the
+//! port was closed, the name did not resolve or the server's certificate is untrusted; the
+//! reason per server reaches its `tracing` events alone. While `Session::connect` runs, a
+//! small subscriber, scoped to this thread, records those events; nothing is recorded (or
+//! formatted) once the session is open.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use tracing_core::field::{Field, Visit};
+use tracing_core::span::{Attributes, Id, Record};
+use tracing_core::{Dispatch, Event, Level, Metadata, Subscriber, dispatcher};
+
+/// What went wrong with one server, as far as the client could tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `host:port`.
+    pub server: String,
+    pub why: Why,
+}
+
+/// The kinds of failure that call for different advice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// The TLS handshake failed on the server's certificate, or the server closed the TLS
+    /// connection on ours.
+    Tls(String),
+    /// The server ended the handshake with this TLS alert (on our certificate, or its lack).
+    TlsAlert(String),
+    /// Refused, unresolvable, unreachable, silent: the server is not there.
+    Unreachable(String),
+    /// Anything else the client logged.
+    Other(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.why {
+            Why::Tls(why) => write!(f, "{}: TLS: {why}", self.server),
+            Why::TlsAlert(alert) => write!(
+                f,
+                "{}: TLS: the server refused the handshake ({alert})",
+                self.server
+            ),
+            Why::Unreachable(why) | Why::Other(why) => write!(f, "{}: {why}", self.server),
+        }
+    }
+}
+
+impl Failure {
+    /// A TLS failure: the server is there, and waiting longer will not change its mind.
+    pub fn is_tls(&self) -> bool {
+        matches!(self.why, Why::Tls(_) | Why::TlsAlert(_))
+    }
+}
+
+/// Records the crate's connection failures until dropped.
+pub struct Recorder {
+    failures: Arc<Mutex<Vec<Failure>>>,
+    _guard: dispatcher::DefaultGuard,
+}
+
+impl Recorder {
+    /// Starts recording on this thread (where the connect future runs: the runtime is
+    /// current-thread).
+    pub fn start() -> Recorder {
+        let failures = Arc::new(Mutex::new(Vec::new()));
+        let dispatch = Dispatch::new(Capture {
+            failures: failures.clone(),
+        });
+        Recorder {
+            failures,
+            _guard: dispatcher::set_default(&dispatch),
+        }
+    }
+
+    /// The last failure of each server, in the order they first failed.
+    pub fn failures(&self) -> Vec<Failure> {
+        let all = self.failures.lock().map(|f| f.clone()).unwrap_or_default();
+        let mut last: Vec<Failure> = Vec::new();
+        for failure in all {
+            match last.iter_mut().find(|f| f.server == failure.server) {
+                Some(seen) => *seen = failure,
+                None => last.push(failure),
+            }
+        }
+        last
+    }
+}
+
+struct Capture {
+    failures: Arc<Mutex<Vec<Failure>>>,
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with("zookeeper_client::session")
+            && (*metadata.level() == Level::WARN || *metadata.level() == Level::DEBUG)
+            && metadata.is_event()
+    }
+
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        if let Some(failure) = parse(&message.0)
+            && let Ok(mut failures) = self.failures.lock()
+        {
+            failures.push(failure);
+        }
+    }
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            use std::fmt::Write;
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+}
+
+/// Reads one of the crate's messages: "fails in connecting to tcp+tls://h:p due to <io error
+/// Debug>" (the TCP connect or the TLS handshake) or "fails to establish session to tcp://h:p
+/// due to <error>" (the server closed the connection, e.g. on our certificate).
+fn parse(message: &str) -> Option<Failure> {
+    let rest = message
+        .strip_prefix("fails in connecting to ")
+        .or_else(|| message.strip_prefix("fails to establish session to "))?;
+    let (endpoint, raw) = rest.split_once(" due to ")?;
+    let (tls, server) = match endpoint.split_once("://") {
+        Some((scheme, server)) => (scheme == "tcp+tls", server),
+        None => (false, endpoint),
+    };
+    Some(Failure {
+        server: server.to_string(),
+        why: classify(raw, tls),
+    })
+}
+
+/// Turns the crate's error text into words and a kind.
+fn classify(raw: &str, tls: bool) -> Why {
+    let has = |s: &str| raw.contains(s);
+    if has("UnknownIssuer") || has("BadSignature") {
+        return Why::Tls(
+            "the server's certificate is not signed by a CA we trust (--tls-ca)".into(),
+        );
+    }
+    if has("NotValidForName") {
+        return Why::Tls(
+            "the server's certificate does not name this host (its subjectAltName); connect by a name it lists, or --tls-no-hostname-verification".into(),
+        );
+    }
+    if has("Expired") {
+        return Why::Tls("the server's certificate has expired".into());
+    }
+    if has("AlertReceived") {
+        return Why::TlsAlert(between(raw, "AlertReceived(", ")").to_string());
+    }
+    if has("InvalidMessage") || has("CorruptMessage") || has("InvalidContentType") {
+        return Why::Tls("the server does not speak TLS on this port".into());
+    }
+    if !tls && has("has lost") {
+        return Why::Other(
+            "the server closed the connection at once (a TLS-only port? try --tls)".into(),
+        );
+    }
+    if has("ConnectionRefused") {
+        return Why::Unreachable("connection refused".into());
+    }
+    if has("lookup") || has("resolve") || has("Name or service not known") {
+        return Why::Unreachable("cannot resolve the host name (DNS)".into());
+    }
+    if has("TimedOut") || has("timeout") || has("deadline") {
+        return Why::Unreachable("no answer".into());
+    }
+    if has("NetworkUnreachable") || has("HostUnreachable") {
+        return Why::Unreachable("network unreachable".into());
+    }
+    if tls && (has("ConnectionReset") || has("UnexpectedEof") || has("ConnectionLoss")) {
+        // TLS 1.3 finishes the client's side of the handshake before the server checks our
+        // certificate; a server that rejects it then just drops the connection.
+        return Why::Tls(
+            "the server closed the connection after the handshake: it does not accept our client certificate (or needs one: --tls-cert)".into(),
+        );
+    }
+    Why::Other(raw.to_string())
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
+    text.split_once(open)
+        .and_then(|(_, rest)| rest.split_once(close))
+        .map_or(text, |(inside, _)| inside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_crates_messages() {
+        let untrusted = parse(
+            "fails in connecting to tcp+tls://127.0.0.1:2281 due to Custom { kind: InvalidData, error: InvalidCertificate(UnknownIssuer) }",
+        )
+        .unwrap();
+        assert_eq!(untrusted.server, "127.0.0.1:2281");
+        assert!(matches!(untrusted.why, Why::Tls(ref w) if w.contains("--tls-ca")));
+        let refused = parse(
+            "fails in connecting to tcp://127.0.0.1:1 due to Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" }",
+        )
+        .unwrap();
+        assert_eq!(refused.to_string(), "127.0.0.1:1: connection refused");
+        assert_eq!(parse("sending connect request: ConnectRequest"), None);
+    }
+}
