@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_zklock_global_optspecs
-    string join \n s/servers= session-timeout= connect-timeout= auth= v/verbose q/quiet h/help V/version
+    string join \n s/servers= session-timeout= connect-timeout= v/verbose q/quiet tls tls-ca= tls-cert= tls-key= tls-no-hostname-verification sasl-user= sasl-password-file= auth= client-config= acl= h/help V/version
 end
 
 function __fish_zklock_needs_command
@@ -27,9 +27,18 @@ end
 complete -c zklock -n "__fish_zklock_needs_command" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
-complete -c zklock -n "__fish_zklock_needs_command" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
+complete -c zklock -n "__fish_zklock_needs_command" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
+complete -c zklock -n "__fish_zklock_needs_command" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
+complete -c zklock -n "__fish_zklock_needs_command" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
+complete -c zklock -n "__fish_zklock_needs_command" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
+complete -c zklock -n "__fish_zklock_needs_command" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
 complete -c zklock -n "__fish_zklock_needs_command" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_needs_command" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_needs_command" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
+complete -c zklock -n "__fish_zklock_needs_command" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
 complete -c zklock -n "__fish_zklock_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zklock -n "__fish_zklock_needs_command" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_needs_command" -f -a "lock" -d 'Run a command while holding a lock (the default subcommand)'
@@ -46,10 +55,19 @@ complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-grace -d 'Ho
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
-complete -c zklock -n "__fish_zklock_using_subcommand lock" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s n -l nonblock -d 'Fail at once (exit 75) when the lock is held by someone else'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s h -l help -d 'Print help'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
@@ -59,18 +77,34 @@ complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-grace -d 'H
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
-complete -c zklock -n "__fish_zklock_using_subcommand elect" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l leader -d 'Print the current leader\'s id and exit (exit 3 when there is none)'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l observe -d 'Print the leader\'s id on every change until interrupted'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l json -d 'With --leader or --observe: a JSON object (id, node, since) a line'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s h -l help -d 'Print help'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
-complete -c zklock -n "__fish_zklock_using_subcommand watch" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l children -d 'Watch its child list instead of the node itself'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s R -l recursive -d 'Watch every descendant (a persistent recursive watch)'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s d -l data -d 'Append the node\'s new data to each line'
@@ -79,18 +113,29 @@ complete -c zklock -n "__fish_zklock_using_subcommand watch" -l once -d 'Exit 0 
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l initial -d 'Print the current state first (`initial <path>` for each node that exists)'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
-complete -c zklock -n "__fish_zklock_using_subcommand ls" -l auth -d 'Authenticate, e.g. digest:user:secret (the env form keeps secrets out of `ps`)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s R -l recursive -d 'Every descendant, as full paths'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s d -l data -d 'Show each node\'s data'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s l -l long -d 'Type, owner session, version, sizes, mtime, and each contender\'s role, id and age'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l json -d 'One JSON document (data as UTF-8, or base64 when it is not)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s q -l quiet -d 'Nothing on stderr but fatal errors'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "lock" -d 'Run a command while holding a lock (the default subcommand)'

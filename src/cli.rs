@@ -12,9 +12,11 @@ Examples:
   zklock /locks/backup -- ./backup.sh            # one host at a time runs the backup
   zklock -n /locks/report -- ./report.sh         # skip this run if another host is at it
   zklock -w 2m -c 'pg_dump db > /tmp/db.sql' /locks/dump
+  zklock --tls-ca ca.pem --tls-cert app.pem --acl creator /locks/job -- ./job.sh   # TLS, own ACL
 
 Exit status: the command's own; 64 usage, 69 ZooKeeper unavailable, 75 not acquired,
-77 refused by ZooKeeper, 79 lock lost while the command ran, 126/127 command not executable/found.";
+77 refused (login, TLS handshake or ACL), 79 lock lost while the command ran,
+126/127 command not executable/found.";
 
 /// Run a command while holding a ZooKeeper lock.
 ///

@@ -1,5 +1,7 @@
 //! Every README block fenced as ```sh runnable is run with `sh -e` against a real ZooKeeper, with
-//! zklock on PATH and ZKLOCK_SERVERS set, so the README cannot rot.
+//! zklock on PATH and ZKLOCK_SERVERS set, so the README cannot rot. Blocks fenced
+//! ```sh runnable-tls run against the TLS-only test server, with `ca.pem` and alice's keystore
+//! as `app.pem` in their directory; ```sh runnable-sasl against the SASL-enforcing one.
 
 mod support;
 
@@ -7,12 +9,12 @@ use std::time::Duration;
 
 use support::*;
 
-fn runnable_blocks(readme: &str) -> Vec<String> {
+fn runnable_blocks(readme: &str, fence: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in readme.lines() {
         match (&mut current, line.trim_end()) {
-            (None, "```sh runnable") => current = Some(String::new()),
+            (None, open) if open == fence => current = Some(String::new()),
             (Some(block), "```") => {
                 blocks.push(std::mem::take(block));
                 current = None;
@@ -27,16 +29,12 @@ fn runnable_blocks(readme: &str) -> Vec<String> {
     blocks
 }
 
-#[test]
-fn readme_examples_run() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
-    let blocks = runnable_blocks(&readme);
-    assert!(
-        blocks.len() >= 3,
-        "README has {} runnable blocks",
-        blocks.len()
-    );
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README")
+}
+
+/// Runs each block with `sh -e` in `dir`, zklock on PATH, ZKLOCK_SERVERS set to `servers`.
+fn run_blocks(blocks: Vec<String>, servers: &str, dir: &std::path::Path) {
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_zklock"))
         .parent()
         .expect("bin dir")
@@ -46,17 +44,18 @@ fn readme_examples_run() {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let dir = workdir("readme");
     for block in blocks {
         let ran = run(std::process::Command::new("sh")
             .args(["-e", "-c", &block])
             .env("PATH", &path)
-            .env("ZKLOCK_SERVERS", shared().connect())
-            .current_dir(&dir));
+            .env("ZKLOCK_SERVERS", servers)
+            .current_dir(dir));
         assert_eq!(ran.code, Some(0), "README block failed:\n{block}\n{ran:?}");
     }
-    // Nothing left behind: no lock or latch node anywhere under /readme.
-    let zk = Zk::connect(&shared().connect());
+}
+
+/// Nothing left behind: no lock or latch node anywhere under /readme.
+fn assert_no_leftovers(zk: &Zk) {
     let leftovers = || {
         let mut found = Vec::new();
         let mut todo = vec!["/readme".to_string()];
@@ -75,4 +74,38 @@ fn readme_examples_run() {
         "{:?}",
         leftovers()
     );
+}
+
+#[test]
+fn readme_examples_run() {
+    let blocks = runnable_blocks(&readme(), "```sh runnable");
+    assert!(
+        blocks.len() >= 3,
+        "README has {} runnable blocks",
+        blocks.len()
+    );
+    run_blocks(blocks, &shared().connect(), &workdir("readme"));
+    assert_no_leftovers(&Zk::connect(&shared().connect()));
+}
+
+#[test]
+fn readme_tls_examples_run() {
+    let blocks = runnable_blocks(&readme(), "```sh runnable-tls");
+    assert!(!blocks.is_empty(), "README has no runnable-tls block");
+    let dir = workdir("readme-tls");
+    let pki = secure::pki();
+    std::fs::copy(pki.ca(), dir.join("ca.pem")).expect("ca.pem");
+    std::fs::copy(pki.keystore("alice"), dir.join("app.pem")).expect("app.pem");
+    let servers = secure::tls_server().connect();
+    run_blocks(blocks, &servers, &dir);
+    assert_no_leftovers(&Zk::connect_tls(&servers, "alice"));
+}
+
+#[test]
+fn readme_sasl_examples_run() {
+    let blocks = runnable_blocks(&readme(), "```sh runnable-sasl");
+    assert!(!blocks.is_empty(), "README has no runnable-sasl block");
+    let servers = secure::sasl_server().connect();
+    run_blocks(blocks, &servers, &workdir("readme-sasl"));
+    assert_no_leftovers(&Zk::connect_sasl(&servers, secure::ALICE));
 }

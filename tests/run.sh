@@ -10,6 +10,7 @@ for pkg in zookeeper python3-kazoo libcurator-recipes-java; do
 done
 command -v javac >/dev/null 2>&1 || need="$need default-jdk-headless"
 command -v man >/dev/null 2>&1 || need="$need man-db"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 if [ -n "$need" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use support::*;
@@ -12,65 +11,9 @@ fn servers() -> String {
     shared().connect()
 }
 
-/// A command that writes a heartbeat (nanoseconds since the epoch) every few ms.
-const HEARTBEAT: &str = "echo $$ > pid; while :; do date +%s%N >> hb; sleep 0.005; done";
-
-fn heartbeats(dir: &Path) -> Vec<u128> {
-    read(&dir.join("hb"))
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
-}
-
-/// Holder A goes through a proxy that freezes; B waits directly. Returns (A's run, A's last
-/// heartbeat, B's first heartbeat).
 fn partition_holder(name: &str, unsafe_no_lease: bool) -> (Ran, u128, u128) {
-    let path = unique_path(name);
-    let proxy = Proxy::start(shared().port);
-    let (dir_a, dir_b) = (workdir(&format!("{name}-a")), workdir(&format!("{name}-b")));
-    let mut a = zklock(&proxy.connect());
-    a.args([
-        "--session-timeout",
-        "2s",
-        &path,
-        "--",
-        "sh",
-        "-c",
-        HEARTBEAT,
-    ])
-    .current_dir(&dir_a);
-    if unsafe_no_lease {
-        a.env("ZKLOCK_UNSAFE_NO_LEASE", "1");
-    }
-    let a = Background::spawn(&mut a);
-    assert!(
-        eventually(Duration::from_secs(15), || heartbeats(&dir_a).len() > 3),
-        "A never ran"
-    );
-    let b_script = "date +%s%N >> hb; sleep 0.3; date +%s%N >> hb";
-    let b = Background::spawn(
-        zklock(&servers())
-            .args(["-w", "30s", &path, "--", "sh", "-c", b_script])
-            .current_dir(&dir_b),
-    );
     let zk = Zk::connect(&servers());
-    zk.wait_children(&path, 2, Duration::from_secs(10));
-
-    proxy.freeze();
-    let ran_a = a
-        .wait_timeout(Duration::from_secs(20))
-        .expect("A exits once its session is gone");
-    let ran_b = b
-        .wait_timeout(Duration::from_secs(20))
-        .expect("B runs and exits");
-    assert_eq!(ran_b.code, Some(0), "{ran_b:?}");
-    let pid_a: i32 = read(&dir_a.join("pid")).trim().parse().expect("pid");
-    assert!(!alive(pid_a), "A's command outlived zklock");
-    drop(proxy);
-    zk.assert_empty_soon(&path, Duration::from_secs(10));
-    let last_a = *heartbeats(&dir_a).last().expect("A beat");
-    let first_b = *heartbeats(&dir_b).first().expect("B beat");
-    (ran_a, last_a, first_b)
+    support::partition_holder(name, shared().port, &servers(), &[], &zk, unsafe_no_lease)
 }
 
 #[test]

@@ -31,7 +31,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("75", "lock not acquired (-n, --wait); -E changes it"),
     (
         "77",
-        "refused by ZooKeeper: authentication failed or an ACL denies",
+        "refused: authentication failed, the server requires a login, the TLS handshake was refused or the server's certificate is not trusted, or an ACL denies (the message names the server, or the path and the permission)",
     ),
     (
         "79",
@@ -49,6 +49,20 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "ZKLOCK_AUTH",
         "default for --auth (keeps credentials out of ps)",
     ),
+    (
+        "ZKLOCK_TLS, ZKLOCK_TLS_CA, ZKLOCK_TLS_CERT, ZKLOCK_TLS_KEY",
+        "defaults for --tls, --tls-ca, --tls-cert, --tls-key",
+    ),
+    (
+        "ZKLOCK_SASL_USER, ZKLOCK_SASL_PASSWORD_FILE",
+        "defaults for --sasl-user, --sasl-password-file",
+    ),
+    (
+        "ZKLOCK_SASL_PASSWORD",
+        "the SASL password (there is no flag for it)",
+    ),
+    ("ZKLOCK_CLIENT_CONFIG", "default for --client-config"),
+    ("ZKLOCK_ACL", "default for --acl"),
     (
         "ZKLOCK_PATH, ZKLOCK_NODE",
         "given to the command: the lock path and its own node",

@@ -5,6 +5,7 @@
 pub mod ensemble;
 pub mod peers;
 pub mod proxy;
+pub mod secure;
 pub mod server;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 pub use ensemble::Ensemble;
 pub use proxy::Proxy;
-pub use server::{Server, shared};
+pub use server::{Server, free_port, shared};
 
 /// Session timeout the tests request unless they need another: long enough that a loaded CI
 /// machine does not trip the lease, short enough that expiry cases take seconds.
@@ -22,9 +23,21 @@ pub const SESSION: &str = "4s";
 /// `zklock -s <servers> --session-timeout 4s --connect-timeout 5s`, with ZKLOCK_* cleared.
 pub fn zklock(servers: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zklock"));
-    command
-        .env_remove("ZKLOCK_SERVERS")
-        .env_remove("ZKLOCK_AUTH");
+    for var in [
+        "ZKLOCK_SERVERS",
+        "ZKLOCK_AUTH",
+        "ZKLOCK_TLS",
+        "ZKLOCK_TLS_CA",
+        "ZKLOCK_TLS_CERT",
+        "ZKLOCK_TLS_KEY",
+        "ZKLOCK_SASL_USER",
+        "ZKLOCK_SASL_PASSWORD",
+        "ZKLOCK_SASL_PASSWORD_FILE",
+        "ZKLOCK_CLIENT_CONFIG",
+        "ZKLOCK_ACL",
+    ] {
+        command.env_remove(var);
+    }
     command.args([
         "-s",
         servers,
@@ -159,17 +172,25 @@ pub struct Zk {
 
 impl Zk {
     pub fn connect(servers: &str) -> Zk {
+        Zk::connect_with(zookeeper_client::Client::connector(), servers, false)
+    }
+
+    /// Connects with a connector set up by the caller (TLS, SASL); `secure`: TLS to every host.
+    pub fn connect_with(connector: zookeeper_client::Connector, servers: &str, secure: bool) -> Zk {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("runtime");
+        let connector = connector.with_session_timeout(Duration::from_secs(10));
         let client = runtime
-            .block_on(
-                zookeeper_client::Client::connector()
-                    .with_session_timeout(Duration::from_secs(10))
-                    .connect(servers),
-            )
+            .block_on(async {
+                if secure {
+                    connector.secure_connect(servers).await
+                } else {
+                    connector.connect(servers).await
+                }
+            })
             .expect("test client connects");
         Zk { runtime, client }
     }
@@ -369,4 +390,74 @@ impl Streaming {
             read(&self.stderr)
         );
     }
+}
+
+/// A command that writes a heartbeat (nanoseconds since the epoch) every few ms.
+pub const HEARTBEAT: &str = "echo $$ > pid; while :; do date +%s%N >> hb; sleep 0.005; done";
+
+pub fn heartbeats(dir: &Path) -> Vec<u128> {
+    read(&dir.join("hb"))
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// Holder A goes through a proxy to the server on `port` that freezes; B waits directly at
+/// `servers`. Both get `options` (TLS files, say); `zk` looks at the lock directory. Returns
+/// (A's run, A's last heartbeat, B's first heartbeat).
+pub fn partition_holder(
+    name: &str,
+    port: u16,
+    servers: &str,
+    options: &[String],
+    zk: &Zk,
+    unsafe_no_lease: bool,
+) -> (Ran, u128, u128) {
+    let path = unique_path(name);
+    let proxy = Proxy::start(port);
+    let (dir_a, dir_b) = (workdir(&format!("{name}-a")), workdir(&format!("{name}-b")));
+    let mut a = zklock(&proxy.connect());
+    a.args(options)
+        .args([
+            "--session-timeout",
+            "2s",
+            &path,
+            "--",
+            "sh",
+            "-c",
+            HEARTBEAT,
+        ])
+        .current_dir(&dir_a);
+    if unsafe_no_lease {
+        a.env("ZKLOCK_UNSAFE_NO_LEASE", "1");
+    }
+    let a = Background::spawn(&mut a);
+    assert!(
+        eventually(Duration::from_secs(15), || heartbeats(&dir_a).len() > 3),
+        "A never ran"
+    );
+    let b_script = "date +%s%N >> hb; sleep 0.3; date +%s%N >> hb";
+    let b = Background::spawn(
+        zklock(servers)
+            .args(options)
+            .args(["-w", "30s", &path, "--", "sh", "-c", b_script])
+            .current_dir(&dir_b),
+    );
+    zk.wait_children(&path, 2, Duration::from_secs(10));
+
+    proxy.freeze();
+    let ran_a = a
+        .wait_timeout(Duration::from_secs(20))
+        .expect("A exits once its session is gone");
+    let ran_b = b
+        .wait_timeout(Duration::from_secs(20))
+        .expect("B runs and exits");
+    assert_eq!(ran_b.code, Some(0), "{ran_b:?}");
+    let pid_a: i32 = read(&dir_a.join("pid")).trim().parse().expect("pid");
+    assert!(!alive(pid_a), "A's command outlived zklock");
+    drop(proxy);
+    zk.assert_empty_soon(&path, Duration::from_secs(10));
+    let last_a = *heartbeats(&dir_a).last().expect("A beat");
+    let first_b = *heartbeats(&dir_b).first().expect("B beat");
+    (ran_a, last_a, first_b)
 }

@@ -22,6 +22,11 @@ pub struct Server {
     child: Option<Child>,
     dir: PathBuf,
     config: PathBuf,
+    /// Extra JVM arguments and classpath entries (a JAAS file, netty-codec for TLS).
+    jvm: Vec<String>,
+    classpath: String,
+    /// A TLS-only server has no plaintext port to ask `srvr` on.
+    tls_only: bool,
 }
 
 static SHARED: OnceLock<Server> = OnceLock::new();
@@ -70,14 +75,43 @@ impl Server {
         let port = free_port();
         let config = dir.join("zoo.cfg");
         std::fs::write(&config, config_text(&dir, port, "")).expect("zoo.cfg");
-        let mut server = Server {
-            port,
-            child: None,
-            dir,
-            config,
-        };
+        let mut server = Server::with_config(port, dir, config);
         server.start();
         server
+    }
+
+    /// Starts a standalone server from `zoo.cfg` lines added to the usual ones, with extra JVM
+    /// arguments and classpath entries; `tls_only` when its only port is `secureClientPort`.
+    pub fn custom(
+        kind: &str,
+        config_extra: impl Fn(&std::path::Path, u16) -> String,
+        jvm: Vec<String>,
+        classpath_extra: &str,
+        tls_only: bool,
+    ) -> Server {
+        let dir = scratch_dir(kind);
+        let port = free_port();
+        let config = dir.join("zoo.cfg");
+        let mut text = config_text(&dir, port, &config_extra(&dir, port));
+        if tls_only {
+            text = text
+                .lines()
+                .filter(|l| !l.starts_with("clientPort"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+        }
+        std::fs::write(&config, text).expect("zoo.cfg");
+        let mut server = Server::with_config(port, dir, config);
+        server.jvm = jvm;
+        server.classpath = format!("{CLASSPATH}:{classpath_extra}");
+        server.tls_only = tls_only;
+        server.start();
+        server
+    }
+
+    /// The server's scratch directory (certificates and JAAS files live there).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// The connect string of this server.
@@ -91,6 +125,9 @@ impl Server {
             child: None,
             dir,
             config,
+            jvm: Vec::new(),
+            classpath: CLASSPATH.to_string(),
+            tls_only: false,
         }
     }
 
@@ -104,13 +141,9 @@ impl Server {
     pub fn spawn(&mut self) {
         let mut command = Command::new("java");
         command
-            .args([
-                "-Xmx256m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                CLASSPATH,
-            ])
+            .args(["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
+            .args(&self.jvm)
+            .args(["-cp", &self.classpath])
             .arg("-Dzookeeper.admin.enableServer=false")
             .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
             .arg(&self.config)
@@ -135,7 +168,16 @@ impl Server {
     /// Waits until the server answers `srvr` with its mode (standalone, leader or follower).
     pub fn wait_serving(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
-        while !self.srvr().contains("Mode: ") {
+        let serving = || {
+            if self.tls_only {
+                // No plaintext port: the secure port accepts once the server is up; clients
+                // retry through the moment before its database is loaded.
+                TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            } else {
+                self.srvr().contains("Mode: ")
+            }
+        };
+        while !serving() {
             assert!(
                 Instant::now() < deadline,
                 "ZooKeeper on port {} did not start",
