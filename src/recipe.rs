@@ -165,7 +165,12 @@ async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
                 Ok((acl, _)) => break inheritable(parent, acl)?,
                 Err(zookeeper_client::Error::NoNode) if parent != "/" => missing.push(parent),
                 Err(zookeeper_client::Error::NoNode) => return Err(chroot_missing()),
-                Err(e) => return Err(Error::denied(parent, Perm::Read, e)),
+                Err(zookeeper_client::Error::NoAuth) => {
+                    return Err(Error::Refused(format!(
+                        "{parent}: the ACL denies read (r) to this session, so the new lock directory cannot copy it; give --acl"
+                    )));
+                }
+                Err(e) => return Err(Error::zk(parent, e)),
             }
         },
     };

@@ -116,7 +116,7 @@ fn acl_creator_keeps_another_certificate_out() {
     assert_eq!(ran.code, Some(0), "{ran:?}");
     let zk = alice_tls();
     let alice_only = format!("x509:{}:cdrwa", Pki::x509("alice"));
-    assert_eq!(zk.acl(&path), [alice_only]);
+    assert_eq!(zk.acl(&path), [alice_only.as_str()]);
 
     let ran = run(tls_zklock("bob").args([&path, "--", "true"]));
     assert_eq!(ran.code, Some(77), "{ran:?}");
@@ -128,6 +128,16 @@ fn acl_creator_keeps_another_certificate_out() {
         assert_eq!(ran.code, Some(77), "{sub:?}: {ran:?}");
         assert!(one_line(&ran).contains("denies read"), "{sub:?}: {ran:?}");
     }
+    // Bob may list the parent: the node is there, its data (and its ACL: reading an ACL
+    // needs read or admin) is not his to read.
+    let ran = run(tls_zklock("bob").args(["ls", "-l", "/t"]));
+    let name = path.rsplit('/').next().unwrap();
+    assert!(
+        ran.stdout
+            .lines()
+            .any(|l| l.ends_with(&format!("{name} (not authorized to read)"))),
+        "{ran:?}"
+    );
     // The control: alice, whose certificate the ACL names, still gets in.
     let ran = run(tls_zklock("alice").args([&path, "--", "true"]));
     assert_eq!(ran.code, Some(0), "{ran:?}");
@@ -178,6 +188,41 @@ fn a_new_lock_directory_copies_its_protected_ancestors_acl() {
         assert!(zk.children(dir).is_empty());
         zk.delete(dir);
     }
+    zk.delete(&format!("{root}/locks"));
+    zk.delete(&root);
+}
+
+#[test]
+fn an_ancestor_acl_this_session_cannot_read_is_not_guessed() {
+    // World may create under alice's node but not read it, nor its ACL.
+    let root = unique_path("sec-unreadable");
+    let zk = alice_tls();
+    zk.create_with_acl(
+        &root,
+        &[
+            zookeeper_client::Acl::new(
+                zookeeper_client::Permission::ALL,
+                zookeeper_client::AuthId::new("x509", &Pki::x509("alice")),
+            ),
+            zookeeper_client::Acl::new(
+                zookeeper_client::Permission::CREATE,
+                zookeeper_client::AuthId::new("world", "anyone"),
+            ),
+        ],
+    );
+    let job = format!("{root}/locks/job");
+    let ran = run(tls_zklock("bob").args([&job, "--", "true"]));
+    assert_eq!(ran.code, Some(77), "{ran:?}");
+    let line = one_line(&ran);
+    assert!(line.contains(&root) && line.contains("--acl"), "{line}");
+    assert!(
+        !zk.exists(&format!("{root}/locks")),
+        "created a directory anyway"
+    );
+    // The control: told which ACL to use, bob may create the directory.
+    let ran = run(tls_zklock("bob").args(["--acl", "open", &job, "--", "true"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    zk.delete(&job);
     zk.delete(&format!("{root}/locks"));
     zk.delete(&root);
 }
@@ -279,6 +324,34 @@ fn tls_refusals_exit_77_at_once_naming_the_server_and_leave_nothing() {
         !alice_tls().exists(&path),
         "a refused zklock created {path}"
     );
+}
+
+#[test]
+fn a_certificate_for_another_host_is_refused_unless_verification_is_off() {
+    // The server's certificate names localhost and 127.0.0.1; 127.0.0.2 reaches it through a
+    // loopback proxy.
+    let proxy = Proxy::start_at("127.0.0.2", tls_server().port);
+    let path = unique_path("tls-hostname");
+    let ran = run(zklock(&proxy.connect())
+        .args(pki().args("alice"))
+        .args([&path, "--", "true"]));
+    assert_eq!(ran.code, Some(77), "{ran:?}");
+    assert!(
+        one_line(&ran).contains("does not name this host"),
+        "{ran:?}"
+    );
+    let ran = run(zklock(&proxy.connect()).args(pki().args("alice")).args([
+        "--tls-no-hostname-verification",
+        &path,
+        "--",
+        "true",
+    ]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(
+        one_line(&ran).contains("hostname verification is off"),
+        "{ran:?}"
+    );
+    alice_tls().assert_empty_soon(&path, Duration::from_secs(5));
 }
 
 #[test]

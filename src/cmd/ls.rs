@@ -18,6 +18,8 @@ struct Entry {
     path: String,
     name: String,
     detail: Option<(Vec<u8>, Stat)>,
+    /// Its data could not be read: the ACL denies this session read.
+    denied: bool,
     /// Shown by `-l` and `--json`.
     acl: Option<Vec<Acl>>,
     role: Option<String>,
@@ -75,6 +77,7 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
                     path,
                     name,
                     detail: None,
+                    denied: false,
                     acl: None,
                     role,
                 });
@@ -88,7 +91,11 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
     if args.long || args.data || args.json {
         let pending: Vec<_> = entries.iter().map(|e| client.get_data(&e.path)).collect();
         for (entry, detail) in entries.iter_mut().zip(pending) {
-            entry.detail = detail.await.ok();
+            match detail.await {
+                Ok(detail) => entry.detail = Some(detail),
+                Err(zookeeper_client::Error::NoAuth) => entry.denied = true,
+                Err(_) => {}
+            }
         }
     }
     if args.long || args.json {
@@ -149,6 +156,15 @@ fn line(entry: &Entry, args: &LsArgs) -> String {
         };
     }
     let Some((_, stat)) = &entry.detail else {
+        if entry.denied {
+            // Reading the ACL needs read (or admin) too, so it is usually unknown here.
+            let acl = entry
+                .acl
+                .as_deref()
+                .map(|a| format!("  acl={}", acl::list_text(a)))
+                .unwrap_or_default();
+            return format!("{:<10} {name} (not authorized to read){acl}", "-");
+        }
         return format!("{:<10} {name} (deleted while listing)", "-");
     };
     let (kind, owner) = if stat.ephemeral_owner != 0 {
@@ -184,6 +200,9 @@ fn json(path: &str, entries: &[Entry]) -> Json {
         .iter()
         .map(|e| {
             let mut fields = vec![("path", Json::str(&e.path)), ("name", Json::str(&e.name))];
+            if e.denied {
+                fields.push(("error", Json::str("not authorized to read")));
+            }
             if let Some((data, stat)) = &e.detail {
                 let (data, encoding) = render::data_json(data);
                 let ephemeral = stat.ephemeral_owner != 0;

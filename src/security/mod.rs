@@ -33,7 +33,7 @@ pub struct Security {
     /// A client certificate is presented (the session gets an `x509` identity).
     pub client_certificate: bool,
     /// SASL DIGEST-MD5 user and password.
-    pub sasl: Option<(String, String)>,
+    pub sasl: Option<(String, Secret)>,
     /// `--auth SCHEME:CREDENTIALS`.
     pub auth: Option<(String, String)>,
     /// `--acl`, when given.
@@ -128,12 +128,22 @@ impl Security {
         }
         if let Some((user, password)) = &self.sasl {
             connector =
-                connector.with_sasl(SaslOptions::digest_md5(user.clone(), password.clone()));
+                connector.with_sasl(SaslOptions::digest_md5(user.clone(), password.0.clone()));
         }
         if let Some((scheme, cred)) = &self.auth {
             connector = connector.with_auth(scheme, cred.as_bytes());
         }
         connector
+    }
+}
+
+/// A password: its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
     }
 }
 
@@ -150,7 +160,7 @@ pub fn parse_auth(auth: &str) -> Result<(String, String), Error> {
 }
 
 /// `--sasl-user` with its password from `ZKLOCK_SASL_PASSWORD` or `--sasl-password-file`.
-fn sasl_login(args: &SecurityArgs) -> Result<Option<(String, String)>, Error> {
+fn sasl_login(args: &SecurityArgs) -> Result<Option<(String, Secret)>, Error> {
     let Some(user) = &args.sasl_user else {
         if args.sasl_password_file.is_some() {
             return Err(Error::Usage(
@@ -176,7 +186,7 @@ fn sasl_login(args: &SecurityArgs) -> Result<Option<(String, String)>, Error> {
             ))
         })?,
     };
-    Ok(Some((user.clone(), password)))
+    Ok(Some((user.clone(), Secret(password))))
 }
 
 /// The TLS options from PEM files: the CA (or the system's), and our certificate with its key

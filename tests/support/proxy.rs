@@ -21,13 +21,19 @@ struct State {
 
 pub struct Proxy {
     pub port: u16,
+    ip: &'static str,
     state: Arc<State>,
 }
 
 impl Proxy {
     /// Listens on a free loopback port and forwards to `127.0.0.1:target`.
     pub fn start(target: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy port");
+        Proxy::start_at("127.0.0.1", target)
+    }
+
+    /// Listens on `ip` (a loopback address: 127.0.0.2 is a name no test certificate lists).
+    pub fn start_at(ip: &'static str, target: u16) -> Proxy {
+        let listener = TcpListener::bind((ip, 0)).expect("proxy port");
         let port = listener.local_addr().expect("proxy addr").port();
         let state = Arc::new(State::default());
         let shared = state.clone();
@@ -53,12 +59,12 @@ impl Proxy {
                 }
             }
         });
-        Proxy { port, state }
+        Proxy { port, ip, state }
     }
 
     /// The connect string through this proxy.
     pub fn connect(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.ip, self.port)
     }
 
     /// Stops forwarding in both directions; sockets stay open.
