@@ -191,3 +191,98 @@ fn session_expiry_emits_resync_and_watching_goes_on() {
     assert_eq!(lines[1], format!("created {path}"));
     zk.delete(&path);
 }
+
+/// zookeeper-client 0.11.2 does not re-send persistent watches after a reconnect that keeps
+/// the session (`resend_watches` in its session/watch.rs computes `index.max(index)` instead of
+/// the watcher's kind index, so only SetWatches, never SetWatches2, goes out). zklock works
+/// around it (see the next test); when this test fails, the crate is fixed and the workaround
+/// in cmd/watch.rs can go.
+#[test]
+fn the_client_crate_forgets_persistent_watches_on_reconnect() {
+    use zookeeper_client::{AddWatchMode, Client, EventType, SessionState};
+    let mut server = Server::standalone();
+    let (p, q) = ("/crate-bug-p", "/crate-bug-q");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = runtime
+        .block_on(
+            Client::connector()
+                .with_session_timeout(Duration::from_secs(15))
+                .connect(&server.connect()),
+        )
+        .expect("connects");
+    let session = client.session_id();
+    let mut before = runtime
+        .block_on(client.watch(p, AddWatchMode::Persistent))
+        .expect("watch p");
+    server.kill();
+    server.start();
+    assert!(
+        eventually(Duration::from_secs(30), || client.state()
+            == SessionState::SyncConnected),
+        "the client never reconnected: {}",
+        client.state()
+    );
+    assert_eq!(client.session_id(), session, "the session was not kept");
+    let mut after = runtime
+        .block_on(client.watch(q, AddWatchMode::Persistent))
+        .expect("watch q");
+    let zk = Zk::connect(&server.connect());
+    zk.create(p, b"");
+    zk.create(q, b"");
+    // The server notifies in zxid order on one connection: once q's event is here, p's would
+    // have come first had its watch been re-sent.
+    let seen_q = runtime.block_on(async {
+        loop {
+            let event = after.changed().await;
+            if event.event_type != EventType::Session {
+                return event;
+            }
+        }
+    });
+    assert_eq!(seen_q.event_type, EventType::NodeCreated);
+    let pending_p = runtime.block_on(async {
+        let mut events = Vec::new();
+        while let Ok(event) = tokio::time::timeout(Duration::from_millis(1), before.changed()).await
+        {
+            events.push(event);
+        }
+        events
+    });
+    assert!(
+        pending_p.iter().all(|e| e.event_type == EventType::Session),
+        "the crate re-sent the persistent watch (fixed upstream?): {pending_p:?}"
+    );
+}
+
+#[test]
+fn a_server_restart_keeps_the_session_and_watching_goes_on() {
+    let mut server = Server::standalone();
+    let path = "/restart";
+    let w = Streaming::spawn(
+        zklock(&server.connect()).args(["-v", "--session-timeout", "15s", "watch", "-R", path]),
+        "restart",
+    );
+    w.wait_stderr(ARMED, LIMIT);
+    server.kill();
+    server.start();
+    let lines = w.wait_lines(1, Duration::from_secs(30));
+    assert_eq!(lines, [format!("resync {path}")], "{}", read(&w.stderr));
+    assert!(
+        !read(&w.stderr).contains("expired"),
+        "the session was not kept: {}",
+        read(&w.stderr)
+    );
+    let zk = Zk::connect(&server.connect());
+    zk.create(path, b"");
+    zk.create(&format!("{path}/x"), b"");
+    let lines = w.wait_lines(3, LIMIT);
+    stop(w);
+    assert_eq!(
+        lines[1..],
+        [format!("created {path}"), format!("created {path}/x")]
+    );
+}

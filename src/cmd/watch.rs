@@ -80,14 +80,10 @@ async fn follow(
     } else {
         AddWatchMode::Persistent
     };
-    let mut watcher: PersistentWatcher =
-        client.watch(&args.path, mode).await.map_err(|e| match e {
-            zookeeper_client::Error::Unimplemented => Error::Other(
-                "this ZooKeeper is older than 3.6: watch needs persistent watches".into(),
-            ),
-            e => Error::denied(&args.path, Perm::Read, e),
-        })?;
+    let mut watcher = add_watch(client, &args.path, mode).await?;
     diag.info(format_args!("watching {} ({mode:?})", args.path));
+    // Set by a Disconnected session event: the connection broke, the session lives on.
+    let mut reconnecting = false;
     let mut initial = Vec::new();
     if !first {
         initial.push(Event {
@@ -110,6 +106,27 @@ async fn follow(
                     EventType::Session => match event.session_state {
                         SessionState::Expired => return Ok(Followed::Expired),
                         s if s.is_terminated() => return Err(Error::Unavailable(format!("{}: session {s}", args.path))),
+                        SessionState::Disconnected => {
+                            reconnecting = true;
+                            continue;
+                        }
+                        SessionState::SyncConnected | SessionState::ConnectedReadOnly if reconnecting => {
+                            // zookeeper-client 0.11.2 does not re-send persistent watches on
+                            // reconnect (tests/watch.rs shows it): add ours again, and say that
+                            // changes made meanwhile may have been missed.
+                            reconnecting = false;
+                            watcher = match add_watch(client, &args.path, mode).await {
+                                Ok(watcher) => watcher,
+                                Err(e) if matches!(e, Error::Unavailable(_)) => {
+                                    diag.debug(format_args!("re-adding the watch: {e}"));
+                                    reconnecting = true;
+                                    continue;
+                                }
+                                Err(e) => return Err(e),
+                            };
+                            diag.info(format_args!("reconnected; watching {} again", args.path));
+                            "resync"
+                        }
                         _ => continue,
                     },
                     EventType::NodeChildrenChanged if args.children => "children",
@@ -119,7 +136,10 @@ async fn follow(
                     EventType::NodeDataChanged => "changed",
                     EventType::NodeDeleted => "deleted",
                 };
-                let event = Event { kind, path: event.path, zxid: event.zxid };
+                let event = match kind {
+                    "resync" => Event { kind, path: args.path.clone(), zxid: -1 },
+                    _ => Event { kind, path: event.path, zxid: event.zxid },
+                };
                 if let Some(status) = emit(client, args, runner, event).await? {
                     return Ok(Followed::Exit(status));
                 }
@@ -136,6 +156,20 @@ async fn follow(
             },
         }
     }
+}
+
+/// Adds a persistent (or persistent recursive) watch on `path`.
+async fn add_watch(
+    client: &Client,
+    path: &str,
+    mode: AddWatchMode,
+) -> Result<PersistentWatcher, Error> {
+    client.watch(path, mode).await.map_err(|e| match e {
+        zookeeper_client::Error::Unimplemented => {
+            Error::Other("this ZooKeeper is older than 3.6: watch needs persistent watches".into())
+        }
+        e => Error::denied(path, Perm::Read, e),
+    })
 }
 
 /// What `--initial` reports: the node itself, its children, or its whole subtree.
