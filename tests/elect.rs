@@ -340,3 +340,54 @@ fn zklock_and_curator_leader_latch_never_lead_at_once() {
     assert!(runs.windows(2).all(|w| w[0].1 <= w[1].0), "{runs:?}");
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+#[test]
+fn observe_carries_on_after_its_session_expires() {
+    let path = unique_path("observe-expiry");
+    let proxy = Proxy::start(shared().port);
+    let observer = Streaming::spawn(
+        zklock(&proxy.connect()).args([
+            "-v",
+            "--session-timeout",
+            "1s",
+            "elect",
+            &path,
+            "--observe",
+        ]),
+        "observe-expiry",
+    );
+    observer.wait_lines(1, Duration::from_secs(10));
+    let stderr = read(&observer.stderr);
+    let session = stderr
+        .split("session ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("-v names the session")
+        .to_string();
+    proxy.freeze();
+    // The server expires the session while the link is frozen, and drops its connection.
+    let id = session.trim_start_matches("0x");
+    assert!(
+        eventually(Duration::from_secs(20), || !server::four_letter(
+            shared().port,
+            "cons"
+        )
+        .unwrap_or_default()
+        .contains(id)),
+        "the server never expired session {session}"
+    );
+    proxy.thaw();
+    proxy.cut();
+    observer.wait_stderr("observing", Duration::from_secs(15));
+    let leader = hold_election(&path, "after-expiry", "observe-expiry-leader");
+    let lines = observer.wait_lines(2, Duration::from_secs(15));
+    assert_eq!(lines, ["", "after-expiry"], "{}", read(&observer.stderr));
+    observer.process.signal(libc::SIGINT);
+    let ran = observer
+        .process
+        .wait_timeout(Duration::from_secs(10))
+        .expect("observer exits on INT");
+    assert_eq!(ran.code, Some(130), "{ran:?}");
+    drop(leader);
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(10));
+}

@@ -25,14 +25,53 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
     }
     recipe::validate_path(&args.path)?;
     let mut signals = super::listen()?;
+    if args.observe {
+        return observe_across_sessions(connection, &args, &mut signals, diag).await;
+    }
     let session = super::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
-    let result = if args.leader {
-        leader(&session.client, &args).await
-    } else {
-        super::unless_stopped(&mut signals, observe(&session, &args)).await
-    };
+    let result = leader(&session.client, &args).await;
     session.close(None, diag).await;
     result
+}
+
+/// `--observe` until told to stop: a session that expires is replaced by a new one (as `watch`
+/// does), and the leader is shown again if it changed meanwhile.
+async fn observe_across_sessions(
+    connection: &Connection,
+    args: &ElectArgs,
+    signals: &mut crate::signal::Listener,
+    diag: &Diag,
+) -> Result<i32, Error> {
+    let mut shown: Option<Option<String>> = None;
+    let mut first = true;
+    loop {
+        let session = match super::unless_stopped(signals, Session::connect(connection, diag)).await
+        {
+            Ok(session) => session,
+            Err(e) if first || matches!(e, Error::Interrupted(_)) => return Err(e),
+            Err(e) => {
+                diag.warn(format_args!("{e}; retrying"));
+                continue;
+            }
+        };
+        first = false;
+        let outcome = super::unless_stopped(signals, observe(&session, args, &mut shown)).await;
+        // A request in flight when the session expired fails with its own error.
+        let outcome = match outcome {
+            Err(Error::Unavailable(_))
+                if session.client.state() == zookeeper_client::SessionState::Expired =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
+        session.close(None, diag).await;
+        outcome?;
+        diag.warn(format_args!(
+            "session expired; observing {} from a new session",
+            args.path
+        ));
+    }
 }
 
 /// The current leader: its node name, id (the node's data) and creation time.
@@ -98,11 +137,15 @@ async fn leader(client: &Client, args: &ElectArgs) -> Result<i32, Error> {
     }
 }
 
-/// Prints a line whenever the leader changes (an empty line, or `"id":null`, when nobody leads).
-async fn observe(session: &Session, args: &ElectArgs) -> Result<i32, Error> {
+/// Prints a line whenever the leader changes (an empty line, or `"id":null`, when nobody leads),
+/// until the session expires (`Ok`) or fails otherwise.
+async fn observe(
+    session: &Session,
+    args: &ElectArgs,
+    shown: &mut Option<Option<String>>,
+) -> Result<(), Error> {
     use std::io::Write;
     let client = &session.client;
-    let mut shown: Option<Option<String>> = None;
     loop {
         // Watch the child list first, then read, so no change between the two is missed.
         let watcher = match client.get_and_watch_children(&args.path).await {
@@ -126,16 +169,19 @@ async fn observe(session: &Session, args: &ElectArgs) -> Result<i32, Error> {
         if shown.as_ref() != Some(&node) {
             println!("{}", show(leader.as_ref(), args.json));
             let _ = std::io::stdout().flush();
-            shown = Some(node);
+            *shown = Some(node);
         }
         let event = watcher.changed().await;
-        if event.event_type == zookeeper_client::EventType::Session
-            && event.session_state.is_terminated()
-        {
-            return Err(Error::Unavailable(format!(
-                "{}: session {}",
-                args.path, event.session_state
-            )));
+        match event.session_state {
+            _ if event.event_type != zookeeper_client::EventType::Session => {}
+            zookeeper_client::SessionState::Expired => return Ok(()),
+            state if state.is_terminated() => {
+                return Err(Error::Unavailable(format!(
+                    "{}: session {state}",
+                    args.path
+                )));
+            }
+            _ => {}
         }
     }
 }
