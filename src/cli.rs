@@ -111,6 +111,18 @@ fn is_bare(command: &clap::Command, args: &[std::ffi::OsString]) -> bool {
     false
 }
 
+impl Command {
+    /// Whether this subcommand runs a command under a lock or leadership (and so needs the
+    /// watchdog).
+    pub fn runs_a_command(&self) -> bool {
+        match self {
+            Command::Lock(_) => true,
+            Command::Elect(args) => !(args.leader || args.observe),
+            Command::Watch(_) | Command::Ls(_) => false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command while holding a lock (the default subcommand)

@@ -10,68 +10,23 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zookeeper_client::{Client, EventType, OneshotWatcher, SessionState, Stat};
 
 use crate::child::Child;
 use crate::connect::Session;
 use crate::diag::Diag;
+use crate::lease::{BootTime, Lease, Verdict};
 use crate::recipe::OwnNode;
 use crate::signal::{Listener, Signal};
-
-/// Proof that the session was alive at `s_ok`, and what follows for the command.
-#[derive(Debug, Clone, Copy)]
-pub struct Lease {
-    timeout: Duration,
-    s_ok: Instant,
-}
-
-impl Lease {
-    /// A lease proven by a request sent at `sent` and answered.
-    pub fn new(timeout: Duration, sent: Instant) -> Lease {
-        Lease {
-            timeout,
-            s_ok: sent,
-        }
-    }
-
-    /// Another answered request, sent at `sent`.
-    pub fn renew(&mut self, sent: Instant) {
-        self.s_ok = self.s_ok.max(sent);
-    }
-
-    /// Fresh enough to start the command: within 0.2 T of the last proof.
-    pub fn is_fresh(&self, now: Instant) -> bool {
-        now < self.s_ok + self.timeout / 5
-    }
-
-    /// When the kill signal must go out if no later proof arrives.
-    pub fn kill_at(&self) -> Instant {
-        self.s_ok + self.timeout * 35 / 100
-    }
-
-    /// When SIGKILL must go out if no later proof arrives.
-    pub fn hard_kill_at(&self) -> Instant {
-        self.s_ok + self.timeout / 2
-    }
-
-    /// Time since the last proof, to the millisecond.
-    pub fn age(&self) -> Duration {
-        Duration::from_millis(self.s_ok.elapsed().as_millis() as u64)
-    }
-
-    /// How often to probe: a tenth of T, but not more often than every 200 ms.
-    pub fn probe_interval(&self) -> Duration {
-        (self.timeout / 10).max(Duration::from_millis(200))
-    }
-}
+use crate::watchdog::Watchdog;
 
 /// What one probe (`sync` plus a stat of our node) found.
 #[derive(Debug)]
 pub enum Probe {
     /// Both answered and the node is still ours; the session was alive at this send time.
-    Alive(Instant),
+    Alive(BootTime),
     /// The node is gone or belongs to another session: the lock is lost.
     Lost(String),
     /// No usable answer (connection lost, say): the lease just ages.
@@ -88,7 +43,7 @@ pub fn probe(
     let client = client.clone();
     let node = node.clone();
     async move {
-        let sent = Instant::now();
+        let sent = BootTime::now();
         let sync = client.sync("/");
         let stat = client.check_stat(&node.path);
         let (sync, stat) = (sync.await, stat.await);
@@ -120,7 +75,7 @@ pub async fn refresh(
         match tokio::time::timeout(lease.probe_interval() * 2, attempt).await {
             Ok(Probe::Alive(sent)) => {
                 lease.renew(sent);
-                if lease.is_fresh(Instant::now()) {
+                if lease.is_fresh(BootTime::now()) {
                     return Ok(());
                 }
             }
@@ -153,6 +108,12 @@ pub enum Ending {
 type PendingProbe = Pin<Box<dyn Future<Output = Probe>>>;
 
 /// Runs the safety monitor until the command and everything in its process group are gone.
+///
+/// The lease's verdict is taken on every wake-up (a probe, a signal, a child, a timer), on the
+/// boot clock: after a suspend the first wake-up acts, whichever timer woke it. The watchdog,
+/// when there is one, is told the group and each new SIGKILL deadline, so the command cannot
+/// outlive the lease even if zklock stops running.
+#[allow(clippy::too_many_arguments)]
 pub async fn supervise(
     session: &mut Session,
     node: &OwnNode,
@@ -160,24 +121,67 @@ pub async fn supervise(
     child: &mut Child,
     signals: &mut Listener,
     stopping: Stopping,
+    watchdog: Option<&Watchdog>,
     diag: &Diag,
 ) -> Ending {
     let client = session.client.clone();
     let mut arming = Some(arm(&client, &node.path));
     let mut pending: Option<PendingProbe> = None;
-    let mut next_probe = Instant::now() + lease.probe_interval();
+    let mut next_probe = tokio::time::Instant::now() + lease.probe_interval();
     let mut lost: Option<String> = None;
-    let mut hard_kill_at: Option<Instant> = None;
+    let mut hard_kill_at: Option<BootTime> = None;
     let mut interrupts = 0;
     // Test hook for the negative control in tests/safety.rs: without the lease, a partitioned
     // holder runs on after the server expired it. Never set it in production.
     let lease_enforced = std::env::var_os("ZKLOCK_UNSAFE_NO_LEASE").is_none();
+    let published = |lease: &Lease| {
+        if lease_enforced {
+            lease.hard_kill_at()
+        } else {
+            BootTime(i64::MAX)
+        }
+    };
+    if let Some(w) = watchdog {
+        w.guard(child.pid(), published(&lease));
+    }
 
     let status = loop {
         if let Some(status) = child.reap() {
             break status;
         }
-        let kill_at = lease.kill_at();
+        let now = BootTime::now();
+        if hard_kill_at.is_some_and(|at| now >= at) {
+            child.signal(Signal::KILL);
+            hard_kill_at = None;
+        }
+        if lease_enforced {
+            match lease.verdict(now) {
+                Verdict::Fine => {}
+                _ if lost.is_some() => {}
+                Verdict::Stop => {
+                    let why = format!(
+                        "no answer from ZooKeeper for {}: the session may expire",
+                        humantime::format_duration(lease.age(now))
+                    );
+                    diag.warn(format_args!(
+                        "{why}; sending {} to the command",
+                        stopping.signal
+                    ));
+                    child.signal(stopping.signal);
+                    lost = Some(why);
+                    hard_kill_at = Some(lease.hard_kill_at());
+                }
+                Verdict::Kill => {
+                    let why = format!(
+                        "no answer from ZooKeeper for {} (was zklock stopped, or the machine suspended?)",
+                        humantime::format_duration(lease.age(now))
+                    );
+                    lose_now(&mut lost, &mut hard_kill_at, child, why, diag);
+                }
+            }
+        }
+        let kill_at = lease.kill_at().to_tokio(now);
+        let hard_kill = hard_kill_at.map(|at| at.to_tokio(now));
         tokio::select! {
             event = signals.next() => {
                 let Some(sig) = event else { continue };
@@ -185,39 +189,32 @@ pub async fn supervise(
                 let sig = if interrupts >= 2 { Signal::KILL } else { sig };
                 diag.info(format_args!("forwarding {sig} to the command"));
                 child.signal(sig);
-                let grace_end = Instant::now() + stopping.grace;
+                let grace_end = BootTime::now() + stopping.grace;
                 hard_kill_at = Some(hard_kill_at.map_or(grace_end, |at| at.min(grace_end)));
             }
-            _ = crate::recipe::sleep_until(hard_kill_at) => {
-                child.signal(Signal::KILL);
-                hard_kill_at = None;
-            }
-            _ = tokio::time::sleep_until(next_probe.into()), if pending.is_none() && lost.is_none() => {
+            _ = sleep_until(hard_kill) => {}
+            _ = tokio::time::sleep_until(next_probe), if pending.is_none() && lost.is_none() => {
                 pending = Some(Box::pin(probe(&client, node, session.id)));
             }
             result = async { pending.as_mut().expect("guarded by the select condition").await }, if pending.is_some() => {
                 pending = None;
-                next_probe = Instant::now() + lease.probe_interval();
+                next_probe = tokio::time::Instant::now() + lease.probe_interval();
                 match result {
-                    Probe::Alive(sent) => lease.renew(sent),
+                    Probe::Alive(sent) => {
+                        lease.renew(sent);
+                        if let Some(w) = watchdog && lost.is_none() {
+                            w.extend(published(&lease));
+                        }
+                    }
                     Probe::Lost(why) => lose_now(&mut lost, &mut hard_kill_at, child, why, diag),
                     Probe::NoAnswer(why) => diag.debug(format_args!("probe: {why}")),
                 }
             }
-            _ = tokio::time::sleep_until(kill_at.into()), if lost.is_none() && lease_enforced => {
-                let why = format!(
-                    "no answer from ZooKeeper for {}: the session may expire",
-                    humantime::format_duration(lease.age())
-                );
-                diag.warn(format_args!("{why}; sending {} to the command", stopping.signal));
-                child.signal(stopping.signal);
-                lost = Some(why);
-                hard_kill_at = Some(lease.hard_kill_at().max(Instant::now()));
-            }
+            _ = tokio::time::sleep_until(kill_at), if lost.is_none() && lease_enforced => {}
             state = session.states.changed() => {
                 diag.debug(format_args!("session {state}"));
                 match state {
-                    SessionState::Disconnected => next_probe = Instant::now(),
+                    SessionState::Disconnected => next_probe = tokio::time::Instant::now(),
                     s if s.is_terminated() => lose_now(&mut lost, &mut hard_kill_at, child, format!("session {s}"), diag),
                     _ => {}
                 }
@@ -248,15 +245,33 @@ pub async fn supervise(
         stopping.grace.min(lease.timeout * 3 / 10)
     };
     child.stop_rest(stopping.signal, grace).await;
+    if let Some(w) = watchdog {
+        w.stand_down();
+    }
+    // A verdict missed while the command was exiting: the lease ran out before it was reaped.
+    if lost.is_none() && lease_enforced && lease.verdict(BootTime::now()) == Verdict::Kill {
+        lost = Some(format!(
+            "no answer from ZooKeeper for {}",
+            humantime::format_duration(lease.age(BootTime::now()))
+        ));
+    }
     match lost {
         Some(why) => Ending::Lost(why),
         None => Ending::Exited(status),
     }
 }
 
+/// Sleeps until `at`, or forever when there is none.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 fn lose_now(
     lost: &mut Option<String>,
-    hard_kill_at: &mut Option<Instant>,
+    hard_kill_at: &mut Option<BootTime>,
     child: &Child,
     why: String,
     diag: &Diag,

@@ -8,10 +8,12 @@ pub mod connect;
 pub mod diag;
 pub mod error;
 pub mod guard;
+pub mod lease;
 pub mod recipe;
 pub mod render;
 pub mod security;
 pub mod signal;
+pub mod watchdog;
 
 use cli::Cli;
 use diag::Diag;
@@ -37,10 +39,22 @@ pub fn run(cli: Cli) -> i32 {
 
 fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
     let connection = connect::Connection::resolve(cli.connection)?;
+    // Forked while zklock still has one thread. Test hook for the negative controls in
+    // tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG. Never set it in production.
+    let watchdog = if cli.command.runs_a_command()
+        && std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none()
+    {
+        Some(
+            watchdog::Watchdog::start()
+                .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?,
+        )
+    } else {
+        None
+    };
     // One thread: the command must be forked from the main thread (see child::spawn).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(cmd::run(cli.command, &connection, diag))
+    runtime.block_on(cmd::run(cli.command, &connection, watchdog.as_ref(), diag))
 }

@@ -9,6 +9,7 @@ use zookeeper_client::{Acl, Acls, CreateMode, EventType, SessionState, Stat};
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
+use crate::lease::BootTime;
 use crate::signal::{Listener, Signal};
 
 /// Which recipe a node takes part in; decides our node's name and whose names count.
@@ -121,14 +122,14 @@ pub async fn create(
     dir: &str,
     recipe: Recipe,
     id: &str,
-) -> Result<(OwnNode, Instant), Error> {
+) -> Result<(OwnNode, BootTime), Error> {
     let client = &session.client;
     let prefix = format!("_c_{}{}", uuid(), recipe.infix());
     let path = format!("{dir}/{prefix}");
     let acl = session.connection.security.contender_acl();
     let options = CreateMode::EphemeralSequential.with_acls(Acls::new(&acl));
     loop {
-        let sent = Instant::now();
+        let sent = BootTime::now();
         match client.create(&path, id.as_bytes(), &options).await {
             Ok((stat, seq)) => {
                 let name = format!("{prefix}{seq}");

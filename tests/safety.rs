@@ -115,3 +115,141 @@ fn a_command_running_past_ten_seconds_is_not_killed() {
     );
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }
+
+/// Holder A's zklock is stopped (SIGSTOP: a debugger, an admin, a starved process) while its
+/// command beats, until B, waiting directly, has run; then A's zklock is continued. Returns
+/// (A's run, A's last heartbeat, B's first heartbeat, A's command pid).
+fn stop_zklock(name: &str, watchdog: bool) -> (Ran, u128, u128, i32) {
+    let path = unique_path(name);
+    let (dir_a, dir_b) = (workdir(&format!("{name}-a")), workdir(&format!("{name}-b")));
+    let mut a = zklock(&servers());
+    a.args([
+        "--session-timeout",
+        "2s",
+        &path,
+        "--",
+        "sh",
+        "-c",
+        HEARTBEAT,
+    ])
+    .current_dir(&dir_a);
+    if !watchdog {
+        a.env("ZKLOCK_UNSAFE_NO_WATCHDOG", "1");
+    }
+    let a = Background::spawn(&mut a);
+    assert!(
+        eventually(Duration::from_secs(15), || heartbeats(&dir_a).len() > 3),
+        "A never ran"
+    );
+    let b_script = "date +%s%N >> hb; sleep 0.3; date +%s%N >> hb";
+    let b = Background::spawn(
+        zklock(&servers())
+            .args(["-w", "30s", &path, "--", "sh", "-c", b_script])
+            .current_dir(&dir_b),
+    );
+    let zk = Zk::connect(&servers());
+    zk.wait_children(&path, 2, Duration::from_secs(10));
+    a.signal(libc::SIGSTOP);
+    let ran_b = b
+        .wait_timeout(Duration::from_secs(30))
+        .expect("B runs once A's session expires");
+    a.signal(libc::SIGCONT);
+    let ran_a = a
+        .wait_timeout(Duration::from_secs(20))
+        .expect("A exits once continued");
+    assert_eq!(ran_b.code, Some(0), "{ran_b:?}");
+    let pid_a: i32 = read(&dir_a.join("pid")).trim().parse().expect("pid");
+    zk.assert_empty_soon(&path, Duration::from_secs(10));
+    let last_a = *heartbeats(&dir_a).last().expect("A beat");
+    let first_b = *heartbeats(&dir_b).first().expect("B beat");
+    (ran_a, last_a, first_b, pid_a)
+}
+
+#[test]
+fn a_stopped_zklocks_command_dies_before_the_next_holder_starts() {
+    let (ran_a, last_a, first_b, pid_a) = stop_zklock("sigstop", true);
+    assert!(
+        last_a < first_b,
+        "overlap: A beat at {last_a}, B started at {first_b}"
+    );
+    assert_eq!(ran_a.code, Some(79), "{ran_a:?}");
+    assert!(ran_a.stderr.contains("lock lost"), "{}", ran_a.stderr);
+    assert!(!alive(pid_a), "A's command outlived zklock");
+    eprintln!("margin: {} ms", (first_b - last_a) / 1_000_000);
+}
+
+#[test]
+fn negative_control_without_the_watchdog_a_stopped_zklocks_command_overlaps() {
+    let (_, last_a, first_b, pid_a) = stop_zklock("sigstop-no-watchdog", false);
+    assert!(
+        last_a > first_b,
+        "no overlap without the watchdog: the SIGSTOP test could not catch one"
+    );
+    assert!(!alive(pid_a), "A's command outlived zklock");
+}
+
+/// A holder whose command leaves a grandchild in its process group, then zklock is SIGKILLed.
+/// Returns whether the grandchild died, and the watchdog's pid (0 without one).
+fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
+    let path = unique_path(name);
+    let dir = workdir(name);
+    let script = "echo $$ > pid; sleep 300 & echo $! > gc; touch held; wait";
+    let mut command = zklock(&servers());
+    command
+        .args(["-vv", &path, "--", "sh", "-c", script])
+        .current_dir(&dir);
+    if !watchdog {
+        command.env("ZKLOCK_UNSAFE_NO_WATCHDOG", "1");
+    }
+    let holder = Streaming::spawn(&mut command, name);
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "holder never ran: {}",
+        read(&holder.stderr)
+    );
+    let watchdog_pid: i32 = read(&holder.stderr)
+        .split("watchdog pid ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    assert_eq!(watchdog_pid != 0, watchdog, "{}", read(&holder.stderr));
+    let (command_pid, grandchild): (i32, i32) = (
+        read(&dir.join("pid")).trim().parse().expect("pid"),
+        read(&dir.join("gc")).trim().parse().expect("gc"),
+    );
+    holder.process.signal(libc::SIGKILL);
+    assert!(
+        eventually(Duration::from_secs(2), || !alive(command_pid)),
+        "the command survived its zklock"
+    );
+    let died = eventually(Duration::from_secs(2), || !alive(grandchild));
+    if !died {
+        // SAFETY: kill on a pid this test's command started.
+        unsafe { libc::kill(grandchild, libc::SIGKILL) };
+    }
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
+    (died, watchdog_pid)
+}
+
+#[test]
+fn sigkill_of_zklock_takes_the_whole_group_and_the_watchdog_leaves() {
+    let (died, watchdog) = sigkill_with_grandchild("sigkill-group", true);
+    assert!(
+        died,
+        "a grandchild in the command's group survived zklock's SIGKILL"
+    );
+    assert!(
+        eventually(Duration::from_secs(2), || !alive(watchdog)),
+        "the watchdog {watchdog} outlived zklock"
+    );
+}
+
+#[test]
+fn negative_control_without_the_watchdog_a_grandchild_survives_sigkill() {
+    let (died, _) = sigkill_with_grandchild("sigkill-group-no-watchdog", false);
+    assert!(
+        !died,
+        "the grandchild died without the watchdog: the SIGKILL test could not catch a survivor"
+    );
+}

@@ -11,8 +11,14 @@ use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
+use crate::watchdog::Watchdog;
 
-pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(
+    connection: &Connection,
+    args: ElectArgs,
+    watchdog: Option<&Watchdog>,
+    diag: &Diag,
+) -> Result<i32, Error> {
     if !(args.leader || args.observe) {
         let plan = Plan::new(
             Recipe::Latch,
@@ -21,7 +27,7 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
             75,
             args.run,
         )?;
-        return lock::run(connection, plan, diag).await;
+        return lock::run(connection, plan, watchdog, diag).await;
     }
     recipe::validate_path(&args.path)?;
     let mut signals = super::listen()?;

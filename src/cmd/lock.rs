@@ -9,9 +9,11 @@ use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
-use crate::guard::{self, Ending, Lease, Stopping};
+use crate::guard::{self, Ending, Stopping};
+use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::signal::Listener;
+use crate::watchdog::Watchdog;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -90,9 +92,17 @@ pub fn default_id() -> String {
     format!("{}:{}", host.trim(), std::process::id())
 }
 
-pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(
+    connection: &Connection,
+    plan: Plan,
+    watchdog: Option<&Watchdog>,
+    diag: &Diag,
+) -> Result<i32, Error> {
     let mut signals = super::listen()?;
     child::become_subreaper();
+    if let Some(w) = watchdog {
+        diag.debug(format_args!("watchdog pid {}", w.pid()));
+    }
     let started = Instant::now();
     let mut session =
         super::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
@@ -112,7 +122,16 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
         started.elapsed()
     ));
     let lease = Lease::new(session.timeout, sent);
-    let outcome = hold(&mut session, &plan, &node, lease, &mut signals, diag).await;
+    let outcome = hold(
+        &mut session,
+        &plan,
+        &node,
+        lease,
+        &mut signals,
+        watchdog,
+        diag,
+    )
+    .await;
     let releasing = Instant::now();
     session.close(Some(&node.path), diag).await;
     diag.info(format_args!(
@@ -130,6 +149,7 @@ async fn hold(
     node: &OwnNode,
     mut lease: Lease,
     signals: &mut Listener,
+    watchdog: Option<&Watchdog>,
     diag: &Diag,
 ) -> Result<i32, Error> {
     match recipe::acquire(
@@ -156,7 +176,7 @@ async fn hold(
         }
         Acquired::Interrupted(sig) => return Err(Error::Interrupted(sig)),
     }
-    if !lease.is_fresh(Instant::now()) {
+    if !lease.is_fresh(BootTime::now()) {
         guard::refresh(session, node, &mut lease, diag)
             .await
             .map_err(|why| {
@@ -181,6 +201,7 @@ async fn hold(
         &mut child,
         signals,
         plan.stopping,
+        watchdog,
         diag,
     )
     .await

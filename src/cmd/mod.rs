@@ -12,12 +12,18 @@ use crate::connect::Connection;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::signal::Listener;
+use crate::watchdog::Watchdog;
 
 /// Runs one subcommand; returns the exit status.
-pub async fn run(command: Command, connection: &Connection, diag: &Diag) -> Result<i32, Error> {
+pub async fn run(
+    command: Command,
+    connection: &Connection,
+    watchdog: Option<&Watchdog>,
+    diag: &Diag,
+) -> Result<i32, Error> {
     match command {
-        Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, diag).await,
-        Command::Elect(args) => elect::run(connection, args, diag).await,
+        Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, watchdog, diag).await,
+        Command::Elect(args) => elect::run(connection, args, watchdog, diag).await,
         Command::Watch(args) => watch::run(connection, args, diag).await,
         Command::Ls(args) => ls::run(connection, args, diag).await,
     }
