@@ -19,7 +19,7 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::lease::{BootTime, Lease, Verdict};
 use crate::recipe::OwnNode;
-use crate::signal::{Listener, Signal};
+use crate::signal::{self, Caught, Listener, Signal};
 use crate::watchdog::Watchdog;
 
 /// What one probe (`sync` plus a stat of our node) found.
@@ -144,6 +144,7 @@ pub async fn supervise(
     if let Some(w) = watchdog {
         w.guard(child.pid(), published(&lease));
     }
+    signal::forward_to(child.pid());
 
     let status = loop {
         if let Some(status) = child.reap() {
@@ -184,7 +185,7 @@ pub async fn supervise(
         let hard_kill = hard_kill_at.map(|at| at.to_tokio(now));
         tokio::select! {
             event = signals.next() => {
-                let Some(sig) = event else { continue };
+                let Caught::Stop(sig) = event else { continue };
                 interrupts += usize::from(sig.0 == libc::SIGINT);
                 let sig = if interrupts >= 2 { Signal::KILL } else { sig };
                 diag.info(format_args!("forwarding {sig} to the command"));
@@ -245,6 +246,7 @@ pub async fn supervise(
         stopping.grace.min(lease.timeout * 3 / 10)
     };
     child.stop_rest(stopping.signal, grace).await;
+    signal::forward_to(0);
     if let Some(w) = watchdog {
         w.stand_down();
     }

@@ -15,6 +15,12 @@ const NAMES: &[(&str, i32)] = &[
     ("USR2", libc::SIGUSR2),
     ("ALRM", libc::SIGALRM),
     ("TERM", libc::SIGTERM),
+    ("WINCH", libc::SIGWINCH),
+    ("URG", libc::SIGURG),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("IO", libc::SIGIO),
+    ("PWR", libc::SIGPWR),
 ];
 
 impl Signal {
@@ -46,15 +52,63 @@ impl fmt::Display for Signal {
     }
 }
 
+/// What the listener caught.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caught {
+    /// INT, TERM, HUP or QUIT: zklock is told to stop (forwarded while a command runs).
+    Stop(Signal),
+    /// SIGCHLD: some child of zklock changed state.
+    Child,
+}
+
+/// Signals passed on to the command's group as they are, as tini and timeout(1) do, besides
+/// the four that stop zklock. Not here: KILL and STOP (uncatchable), the job-control signals
+/// (TSTP, TTIN, TTOU, CONT), CHLD, the faults of zklock's own code (SEGV, BUS, FPE, ILL, TRAP,
+/// SYS, ABRT) and PIPE (about zklock's own writes). The real-time signals follow.
+const FORWARDED: &[i32] = &[
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGWINCH,
+    libc::SIGURG,
+    libc::SIGVTALRM,
+    libc::SIGPROF,
+    libc::SIGIO,
+    libc::SIGPWR,
+];
+
+/// The process group the forwarded signals go to; 0 while no command runs (they are then
+/// ignored, rather than killing zklock as their default action would).
+static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
+
+/// From now on, pass forwarded signals on to `pgid` (0: drop them).
+pub fn forward_to(pgid: i32) {
+    FORWARD_TO.store(pgid, Ordering::SeqCst);
+}
+
+/// The handler of the forwarded signals: an atomic load and kill(2), both async-signal-safe.
+/// (tokio's listeners would cost far more to install, ~12k instructions each, on every run.)
+extern "C" fn pass_on(sig: libc::c_int) {
+    // SAFETY: errno is thread-local; kill is async-signal-safe and touches no memory.
+    unsafe {
+        let errno = *libc::__errno_location();
+        let pgid = FORWARD_TO.load(Ordering::SeqCst);
+        if pgid > 0 {
+            libc::kill(-pgid, sig);
+        }
+        *libc::__errno_location() = errno;
+    }
+}
+
 /// The signals zklock reacts to, installed once before connecting so a SIGTERM during the
 /// connect or the wait is handled (and the node removed) rather than fatal.
 pub struct Listener {
-    int: unix::Signal,
-    term: unix::Signal,
-    hup: unix::Signal,
-    quit: unix::Signal,
+    stop: Vec<(i32, unix::Signal)>,
     child: unix::Signal,
 }
+
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::task::Poll;
 
 use tokio::signal::unix::{self, SignalKind};
 
@@ -66,11 +120,26 @@ impl Listener {
             // SAFETY: setting a signal disposition to SIG_IGN has no preconditions.
             unsafe { libc::signal(sig, libc::SIG_IGN) };
         }
+        for sig in FORWARDED
+            .iter()
+            .copied()
+            .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
+        {
+            // SAFETY: installs an async-signal-safe handler; a zeroed sigaction is a valid
+            // empty mask. exec resets handled signals to their defaults in the command.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = pass_on as extern "C" fn(libc::c_int) as usize;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigaction(sig, &action, std::ptr::null_mut());
+            }
+        }
+        let stop = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT]
+            .into_iter()
+            .map(|n| unix::signal(SignalKind::from_raw(n)).map(|s| (n, s)))
+            .collect::<std::io::Result<_>>()?;
         Ok(Listener {
-            int: unix::signal(SignalKind::interrupt())?,
-            term: unix::signal(SignalKind::terminate())?,
-            hup: unix::signal(SignalKind::hangup())?,
-            quit: unix::signal(SignalKind::quit())?,
+            stop,
             child: unix::signal(SignalKind::child())?,
         })
     }
@@ -78,21 +147,25 @@ impl Listener {
     /// The next INT, TERM, HUP or QUIT sent to zklock.
     pub async fn terminating(&mut self) -> Signal {
         loop {
-            if let Some(sig) = self.next().await {
+            if let Caught::Stop(sig) = self.next().await {
                 return sig;
             }
         }
     }
 
-    /// The next signal of any kind: `Some` for INT, TERM, HUP or QUIT, `None` for SIGCHLD (some
-    /// child of zklock changed state).
-    pub async fn next(&mut self) -> Option<Signal> {
-        tokio::select! {
-            _ = self.int.recv() => Some(Signal(libc::SIGINT)),
-            _ = self.term.recv() => Some(Signal(libc::SIGTERM)),
-            _ = self.hup.recv() => Some(Signal(libc::SIGHUP)),
-            _ = self.quit.recv() => Some(Signal(libc::SIGQUIT)),
-            _ = self.child.recv() => None,
-        }
+    /// The next INT, TERM, HUP, QUIT or CHLD.
+    pub async fn next(&mut self) -> Caught {
+        std::future::poll_fn(|cx| {
+            for (n, stream) in &mut self.stop {
+                if stream.poll_recv(cx).is_ready() {
+                    return Poll::Ready(Caught::Stop(Signal(*n)));
+                }
+            }
+            if self.child.poll_recv(cx).is_ready() {
+                return Poll::Ready(Caught::Child);
+            }
+            Poll::Pending
+        })
+        .await
     }
 }

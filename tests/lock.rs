@@ -497,3 +497,44 @@ fn a_link_frozen_at_release_still_leaves_nothing_behind() {
         ran.stderr
     );
 }
+
+#[test]
+fn other_signals_are_forwarded_and_the_status_follows_the_command() {
+    // A `systemctl reload` sends USR1: it reaches the command, and zklock does not die of it.
+    let path = unique_path("forward-usr1");
+    let script = "trap 'echo got-usr1; exit 7' USR1; touch held; while :; do sleep 0.05; done";
+    let holder = hold_running(&servers(), &path, "forward-usr1", &[], script);
+    holder.process.signal(libc::SIGUSR1);
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(20))
+        .expect("zklock exits after its command");
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(7), "got-usr1\n"),
+        "{ran:?}"
+    );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}
+
+#[test]
+fn a_waiting_zklock_survives_signals_it_has_no_command_for() {
+    let path = unique_path("waiter-usr1");
+    let holder = hold(&servers(), &path, "waiter-usr1-holder");
+    let zk = Zk::connect(&servers());
+    let waiter = Background::spawn(zklock(&servers()).args([&path, "--", "echo", "ran"]));
+    zk.wait_children(&path, 2, Duration::from_secs(10));
+    for sig in [libc::SIGUSR1, libc::SIGWINCH, libc::SIGALRM, libc::SIGUSR2] {
+        waiter.signal(sig);
+    }
+    assert_eq!(holder.release().code, Some(0));
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(20))
+        .expect("the waiter runs once the holder releases");
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(0), "ran\n"),
+        "{ran:?}"
+    );
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
+}

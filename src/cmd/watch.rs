@@ -11,7 +11,7 @@ use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::recipe;
 use crate::render::{self, Json};
-use crate::signal::{Listener, Signal};
+use crate::signal::{Caught, Listener, Signal};
 
 /// One thing to report: `created`, `changed`, `deleted`, `children`, `initial` or `resync`.
 #[derive(Debug, Clone)]
@@ -145,8 +145,8 @@ async fn follow(
                 }
             }
             signal = signals.next() => match signal {
-                Some(sig) => return runner.stop(sig).await.map(Followed::Exit),
-                None => {
+                Caught::Stop(sig) => return runner.stop(sig).await.map(Followed::Exit),
+                Caught::Child => {
                     if let Some(status) = runner.reaped()?
                         && args.once
                     {
