@@ -108,14 +108,14 @@ impl Child {
     }
 
     /// True while any process remains in the command's process group.
-    fn group_alive(&mut self) -> bool {
+    pub fn group_alive(&mut self) -> bool {
         self.reap();
         // SAFETY: signal 0 only checks for existence.
         unsafe { libc::kill(-self.pid, 0) == 0 }
     }
 
     /// After the command exited: stops whatever it left in its process group with `sig`, then
-    /// SIGKILL after `grace`, and reaps them. Nothing of the command runs once this returns.
+    /// SIGKILL after `grace`, and reaps them (for `watch -- CMD`, where no lease is at stake).
     pub async fn stop_rest(&mut self, sig: Signal, grace: Duration) {
         if !self.group_alive() {
             return;
@@ -131,4 +131,52 @@ impl Child {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+
+    /// After the command exited: true while anything of it remains, that is a process in its
+    /// group, or a child of zklock other than `except` (the watchdog). Descendants that left
+    /// the group (`setsid`) come back to zklock, their subreaper, when their parent dies.
+    pub fn leftovers_alive(&mut self, except: i32) -> bool {
+        self.reap();
+        // SAFETY: signal 0 only checks for existence.
+        let group = unsafe { libc::kill(-self.pid, 0) == 0 };
+        group || own_children().into_iter().any(|pid| pid != except)
+    }
+
+    /// Sends `sig` (and SIGCONT) to the command's group and to every other child of zklock but
+    /// `except`, with their own process groups.
+    pub fn signal_leftovers(&mut self, sig: Signal, except: i32) {
+        self.signal(sig);
+        for pid in own_children().into_iter().filter(|pid| *pid != except) {
+            // SAFETY: kill and getpgid on a child of ours (not yet reaped, so not reused).
+            unsafe {
+                let group = libc::getpgid(pid);
+                for target in [pid, -group] {
+                    if target != 0 && target != -1 {
+                        libc::kill(target, sig.0);
+                        if sig.0 != libc::SIGKILL {
+                            libc::kill(target, libc::SIGCONT);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// zklock's children, from /proc/self/task/*/children (empty where the kernel lacks
+/// CONFIG_PROC_CHILDREN; then only the command's group is swept).
+fn own_children() -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    let mut children = Vec::new();
+    for task in tasks.flatten() {
+        if let Ok(list) = std::fs::read_to_string(task.path().join("children")) {
+            children.extend(
+                list.split_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok()),
+            );
+        }
+    }
+    children
 }

@@ -146,13 +146,51 @@ pub async fn supervise(
     }
     signal::forward_to(child.pid());
 
+    // Test hook for the negative control of the sweep: without it, descendants that left the
+    // command's group outlive the release. Never set it in production.
+    let sweep = std::env::var_os("ZKLOCK_UNSAFE_NO_SWEEP").is_none();
+    let except = watchdog.map_or(0, Watchdog::pid);
+    // Set when the command has exited: its status, while its leftovers are being stopped.
+    let mut exited: Option<i32> = None;
+    let mut draining = tokio::time::interval(Duration::from_millis(20));
     let status = loop {
-        if let Some(status) = child.reap() {
-            break status;
-        }
         let now = BootTime::now();
+        if exited.is_none()
+            && let Some(status) = child.reap()
+        {
+            exited = Some(status);
+            // Whatever the command left behind must be gone before the lock is released:
+            // the kill signal, then SIGKILL after the grace, but never after the lease's own
+            // SIGKILL deadline; the guard goes on probing meanwhile.
+            let grace = if lost.is_some() {
+                Duration::ZERO
+            } else {
+                stopping.grace
+            };
+            let until = (now + grace).min(lease.hard_kill_at());
+            hard_kill_at = Some(hard_kill_at.map_or(until, |at| at.min(until)));
+            if sweep {
+                child.signal_leftovers(stopping.signal, except);
+            } else {
+                child.signal(stopping.signal);
+            }
+        }
+        if let Some(status) = exited {
+            let alive = if sweep {
+                child.leftovers_alive(except)
+            } else {
+                child.group_alive()
+            };
+            if !alive {
+                break status;
+            }
+        }
         if hard_kill_at.is_some_and(|at| now >= at) {
-            child.signal(Signal::KILL);
+            if exited.is_some() && sweep {
+                child.signal_leftovers(Signal::KILL, except);
+            } else {
+                child.signal(Signal::KILL);
+            }
             hard_kill_at = None;
         }
         if lease_enforced {
@@ -194,6 +232,7 @@ pub async fn supervise(
                 hard_kill_at = Some(hard_kill_at.map_or(grace_end, |at| at.min(grace_end)));
             }
             _ = sleep_until(hard_kill) => {}
+            _ = draining.tick(), if exited.is_some() => {}
             _ = tokio::time::sleep_until(next_probe), if pending.is_none() && lost.is_none() => {
                 pending = Some(Box::pin(probe(&client, node, session.id)));
             }
@@ -239,13 +278,6 @@ pub async fn supervise(
             }
         }
     };
-    // Whatever the command left behind in its group must be gone before the lock is released.
-    let grace = if lost.is_some() {
-        Duration::ZERO
-    } else {
-        stopping.grace.min(lease.timeout * 3 / 10)
-    };
-    child.stop_rest(stopping.signal, grace).await;
     signal::forward_to(0);
     if let Some(w) = watchdog {
         w.stand_down();

@@ -253,3 +253,48 @@ fn negative_control_without_the_watchdog_a_grandchild_survives_sigkill() {
         "the grandchild died without the watchdog: the SIGKILL test could not catch a survivor"
     );
 }
+
+/// Starts a descendant in a session of its own, and exits once it has left the group (it writes
+/// its pid after `setsid`).
+const LEAVE_THE_GROUP: &str = "setsid sh -c 'echo $$ > escaped; exec sleep 300' </dev/null >/dev/null 2>&1 & \
+     while [ ! -s escaped ]; do sleep 0.01; done";
+
+/// The command starts a descendant in a session of its own (`setsid`), outside its process
+/// group, and exits. Returns whether that descendant was dead when zklock exited.
+fn escaped_descendant(name: &str, sweep: bool) -> bool {
+    let path = unique_path(name);
+    let dir = workdir(name);
+    let mut command = zklock(&servers());
+    command
+        .args([&path, "--", "sh", "-c", LEAVE_THE_GROUP])
+        .current_dir(&dir);
+    if !sweep {
+        command.env("ZKLOCK_UNSAFE_NO_SWEEP", "1");
+    }
+    let ran = run(&mut command);
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let escaped: i32 = read(&dir.join("escaped")).trim().parse().expect("pid");
+    let dead = !alive(escaped);
+    if !dead {
+        // SAFETY: kill on a pid this test's command started.
+        unsafe { libc::kill(escaped, libc::SIGKILL) };
+    }
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+    dead
+}
+
+#[test]
+fn descendants_that_left_the_group_are_gone_before_the_release() {
+    assert!(
+        escaped_descendant("setsid", true),
+        "a setsid descendant outlived zklock"
+    );
+}
+
+#[test]
+fn negative_control_without_the_sweep_a_setsid_descendant_survives() {
+    assert!(
+        !escaped_descendant("setsid-no-sweep", false),
+        "the setsid descendant died without the sweep: the test could not catch a survivor"
+    );
+}
