@@ -22,6 +22,18 @@ pub fn become_subreaper() {
 pub struct Child {
     pid: i32,
     status: Option<i32>,
+    /// The command was given the terminal (zklock takes it back before releasing).
+    terminal: bool,
+    /// A job-control stop not yet reported: the signal that stopped the command.
+    stopped: Option<i32>,
+}
+
+/// Whether stdin is a terminal whose foreground process group is zklock's: then the command,
+/// in a group of its own, must be given the terminal, or reading it would stop it (SIGTTIN)
+/// while the lock stays held.
+fn owns_terminal() -> bool {
+    // SAFETY: isatty, tcgetpgrp and getpgrp only inspect state.
+    unsafe { libc::isatty(0) == 1 && libc::tcgetpgrp(0) == libc::getpgrp() }
 }
 
 /// Starts `argv` with `env` added, stdin/stdout/stderr inherited.
@@ -39,6 +51,7 @@ pub fn spawn(argv: &[String], env: &[(&str, String)]) -> Result<Child, Error> {
         .process_group(0);
     // SAFETY: getpid is async-signal-safe and has no preconditions.
     let zklock = unsafe { libc::getpid() };
+    let terminal = owns_terminal();
     // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions.
     unsafe {
         command.pre_exec(move || {
@@ -49,6 +62,12 @@ pub fn spawn(argv: &[String], env: &[(&str, String)]) -> Result<Child, Error> {
             if libc::getppid() != zklock {
                 libc::_exit(137);
             }
+            // Take the terminal for the new group (as a shell's child does, so neither order of
+            // parent and child can let the command read it from the background); SIGTTOU is
+            // still ignored here, as in zklock.
+            if terminal {
+                libc::tcsetpgrp(0, libc::getpid());
+            }
             for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
                 libc::signal(sig, libc::SIG_DFL);
             }
@@ -58,10 +77,22 @@ pub fn spawn(argv: &[String], env: &[(&str, String)]) -> Result<Child, Error> {
     match command.spawn() {
         Ok(child) => {
             let pid = child.id() as i32;
-            // Also set the group from the parent, so a signal sent right away cannot miss it.
-            // SAFETY: setpgid on our own child; failure (it already exec'd) is harmless.
-            unsafe { libc::setpgid(pid, pid) };
-            Ok(Child { pid, status: None })
+            // Also set the group (and hand over the terminal) from the parent, so a signal sent
+            // right away cannot miss it.
+            // SAFETY: setpgid and tcsetpgrp on our own child; failure (it already did so
+            // itself, or exec'd) is harmless.
+            unsafe {
+                libc::setpgid(pid, pid);
+                if terminal {
+                    libc::tcsetpgrp(0, pid);
+                }
+            }
+            Ok(Child {
+                pid,
+                status: None,
+                terminal,
+                stopped: None,
+            })
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::CommandNotFound(format!(
             "{program}: command not found"
@@ -93,9 +124,15 @@ impl Child {
         loop {
             let mut raw = 0;
             // SAFETY: waitpid writes only to `raw`.
-            let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG) };
+            let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG | libc::WUNTRACED) };
             if pid <= 0 {
                 return self.status;
+            }
+            if libc::WIFSTOPPED(raw) {
+                if pid == self.pid {
+                    self.stopped = Some(libc::WSTOPSIG(raw));
+                }
+                continue;
             }
             if pid == self.pid {
                 self.status = Some(if libc::WIFSIGNALED(raw) {
@@ -104,6 +141,20 @@ impl Child {
                     libc::WEXITSTATUS(raw)
                 });
             }
+        }
+    }
+
+    /// The signal that stopped the command (job control), once per stop.
+    pub fn take_stop(&mut self) -> Option<Signal> {
+        self.stopped.take().map(Signal)
+    }
+
+    /// Gives the terminal back to zklock's group, if the command had it.
+    pub fn take_back_terminal(&self) {
+        if self.terminal {
+            // SAFETY: zklock ignores SIGTTOU, so it may set the foreground group from the
+            // background.
+            unsafe { libc::tcsetpgrp(0, libc::getpgrp()) };
         }
     }
 

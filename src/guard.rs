@@ -175,6 +175,11 @@ pub async fn supervise(
                 child.signal(stopping.signal);
             }
         }
+        if let Some(sig) = child.take_stop() {
+            diag.info(format_args!(
+                "the command was stopped by {sig} (job control); it holds the lock until continued"
+            ));
+        }
         if let Some(status) = exited {
             let alive = if sweep {
                 child.leftovers_alive(except)
@@ -279,6 +284,7 @@ pub async fn supervise(
         }
     };
     signal::forward_to(0);
+    child.take_back_terminal();
     if let Some(w) = watchdog {
         w.stand_down();
     }

@@ -538,3 +538,34 @@ fn a_waiting_zklock_survives_signals_it_has_no_command_for() {
     );
     zk.assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+#[test]
+fn a_command_reading_the_terminal_gets_it() {
+    // Under a pty (script(1)), zklock is the terminal's foreground group; its command, in a
+    // group of its own, must be handed the terminal or `read` stops it with SIGTTIN.
+    use std::io::Write;
+    let path = unique_path("tty");
+    let out = workdir("tty").join("out");
+    let inner = format!(
+        "{} -s {} --session-timeout 4s {path} -- sh -c 'read line; echo \"got $line\"'",
+        env!("CARGO_BIN_EXE_zklock"),
+        servers()
+    );
+    let mut script = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(&out).expect("out"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("script runs (bsdutils)");
+    let mut stdin = script.stdin.take().expect("stdin");
+    stdin.write_all(b"hello\n").expect("typed");
+    let got = eventually(Duration::from_secs(20), || read(&out).contains("got hello"));
+    let status = if got { script.wait().ok() } else { None };
+    drop(stdin);
+    let _ = script.kill();
+    let _ = script.wait();
+    assert!(got, "the command never read the terminal: {:?}", read(&out));
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}
