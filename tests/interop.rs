@@ -86,10 +86,14 @@ fn assert_turns(log: &Path, expected: &[&str]) {
     assert_eq!(turns, expected, "{text}");
 }
 
+/// Marks its critical section in `log`; holds until the test has queued the others (the `go`
+/// file beside the log), so a slow peer start-up cannot miss the queue.
 fn zklock_script(log: &Path, tag: &str) -> String {
     format!(
-        "echo start $(date +%s%N) {tag} >> {0}; sleep 0.4; echo end $(date +%s%N) {tag} >> {0}",
-        log.display()
+        "echo start $(date +%s%N) {tag} >> {0}; while [ ! -e {1} ]; do sleep 0.02; done; \
+         sleep 0.4; echo end $(date +%s%N) {tag} >> {0}",
+        log.display(),
+        log.with_file_name("go").display()
     )
 }
 
@@ -112,6 +116,7 @@ fn contend(
         rest.push(Background::spawn(&mut other));
         zk.wait_children(path, i + 2, Duration::from_secs(30));
     }
+    std::fs::write(log.with_file_name("go"), "").expect("go file");
     for p in std::iter::once(first).chain(rest) {
         let ran = p.wait_timeout(Duration::from_secs(60)).expect("finishes");
         assert_eq!(ran.code, Some(0), "{name}: {ran:?}");
