@@ -7,6 +7,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::cgroup::Cgroup;
 use crate::error::Error;
 use crate::signal::Signal;
 
@@ -26,6 +27,8 @@ pub struct Child {
     terminal: bool,
     /// A job-control stop not yet reported: the signal that stopped the command.
     stopped: Option<i32>,
+    /// The command's own cgroup, where zklock could make one.
+    cgroup: Option<&'static Cgroup>,
 }
 
 /// Whether stdin is a terminal whose foreground process group is zklock's: then the command,
@@ -40,7 +43,12 @@ fn owns_terminal() -> bool {
 ///
 /// Must be called from the main thread: Linux sends the parent-death signal when the *thread*
 /// that forked exits, and only the main thread lives as long as zklock.
-pub fn spawn(argv: &[String], env: &[(&str, String)]) -> Result<Child, Error> {
+/// With `cgroup`, the command moves into it before exec, so every descendant stays in it.
+pub fn spawn(
+    argv: &[String],
+    env: &[(&str, String)],
+    cgroup: Option<&'static Cgroup>,
+) -> Result<Child, Error> {
     let Some((program, args)) = argv.split_first() else {
         return Err(Error::Usage("no command given".into()));
     };
@@ -61,6 +69,11 @@ pub fn spawn(argv: &[String], env: &[(&str, String)]) -> Result<Child, Error> {
             // zklock may have died before the prctl took effect.
             if libc::getppid() != zklock {
                 libc::_exit(137);
+            }
+            if let Some(cgroup) = cgroup
+                && !crate::cgroup::enter_raw(&cgroup.procs)
+            {
+                return Err(io::Error::last_os_error());
             }
             // Take the terminal for the new group (as a shell's child does, so neither order of
             // parent and child can let the command read it from the background); SIGTTOU is
@@ -92,6 +105,7 @@ pub fn spawn(argv: &[String], env: &[(&str, String)]) -> Result<Child, Error> {
                 status: None,
                 terminal,
                 stopped: None,
+                cgroup,
             })
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::CommandNotFound(format!(
@@ -190,13 +204,35 @@ impl Child {
         self.reap();
         // SAFETY: signal 0 only checks for existence.
         let group = unsafe { libc::kill(-self.pid, 0) == 0 };
-        group || own_children().into_iter().any(|pid| pid != except)
+        let contained = self.cgroup.is_some_and(|c| !c.pids().is_empty());
+        group || contained || own_children().into_iter().any(|pid| pid != except)
+    }
+
+    /// Removes the command's cgroup once it is empty.
+    pub fn remove_cgroup(&self) {
+        if let Some(cgroup) = self.cgroup {
+            cgroup.remove();
+        }
     }
 
     /// Sends `sig` (and SIGCONT) to the command's group and to every other child of zklock but
     /// `except`, with their own process groups.
     pub fn signal_leftovers(&mut self, sig: Signal, except: i32) {
         self.signal(sig);
+        if let Some(cgroup) = self.cgroup {
+            if sig == Signal::KILL {
+                cgroup.kill_all();
+            }
+            for pid in cgroup.pids() {
+                // SAFETY: kill on a member of the command's cgroup.
+                unsafe {
+                    libc::kill(pid, sig.0);
+                    if sig.0 != libc::SIGKILL {
+                        libc::kill(pid, libc::SIGCONT);
+                    }
+                }
+            }
+        }
         for pid in own_children().into_iter().filter(|pid| *pid != except) {
             // SAFETY: kill and getpgid on a child of ours (not yet reaped, so not reused).
             unsafe {

@@ -285,6 +285,7 @@ pub async fn supervise(
     };
     signal::forward_to(0);
     child.take_back_terminal();
+    child.remove_cgroup();
     if let Some(w) = watchdog {
         w.stand_down();
     }

@@ -1,6 +1,7 @@
 //! zklock: run a command while holding a ZooKeeper lock or leadership.
 
 pub mod acl;
+pub mod cgroup;
 pub mod child;
 pub mod cli;
 pub mod cmd;
@@ -39,13 +40,24 @@ pub fn run(cli: Cli) -> i32 {
 
 fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
     let connection = connect::Connection::resolve(cli.connection)?;
-    // Forked while zklock still has one thread. Test hook for the negative controls in
-    // tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG. Never set it in production.
-    let watchdog = if cli.command.runs_a_command()
-        && std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none()
-    {
+    let runs = cli.command.runs_a_command();
+    // Test hooks for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_CGROUP and
+    // ZKLOCK_UNSAFE_NO_WATCHDOG. Never set them in production.
+    let cgroup: Option<&'static cgroup::Cgroup> =
+        match (runs, std::env::var_os("ZKLOCK_UNSAFE_NO_CGROUP")) {
+            (true, None) => match cgroup::Cgroup::plan() {
+                Ok(cgroup) => Some(Box::leak(Box::new(cgroup))),
+                Err(why) => {
+                    diag.debug(format_args!("no cgroup for the command: {why}"));
+                    None
+                }
+            },
+            _ => None,
+        };
+    // Forked while zklock still has one thread.
+    let watchdog = if runs && std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none() {
         Some(
-            watchdog::Watchdog::start()
+            watchdog::Watchdog::start(cgroup)
                 .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?,
         )
     } else {
@@ -56,5 +68,13 @@ fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(cmd::run(cli.command, &connection, watchdog.as_ref(), diag))
+    let guards = cmd::Guards {
+        watchdog: watchdog.as_ref(),
+        cgroup,
+    };
+    let status = runtime.block_on(cmd::run(cli.command, &connection, guards, diag));
+    if let Some(cgroup) = cgroup {
+        cgroup.remove();
+    }
+    status
 }

@@ -17,6 +17,7 @@
 use std::io;
 use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
 
+use crate::cgroup::Cgroup;
 use crate::lease::BootTime;
 
 /// The page zklock and the helper share.
@@ -39,7 +40,7 @@ pub struct Watchdog {
 impl Watchdog {
     /// Forks the helper. Call it while zklock has a single thread (before the runtime
     /// starts): the child then runs ordinary code.
-    pub fn start() -> io::Result<Watchdog> {
+    pub fn start(cgroup: Option<&'static Cgroup>) -> io::Result<Watchdog> {
         let page = 4096;
         // SAFETY: an anonymous shared mapping; checked for MAP_FAILED below.
         let mem = unsafe {
@@ -70,7 +71,7 @@ impl Watchdog {
             0 => {
                 // SAFETY: closing our copy of the write end, so zklock's death reads as EOF.
                 unsafe { libc::close(kick) };
-                watch(shared, wake)
+                watch(shared, wake, cgroup)
             }
             pid => {
                 // SAFETY: the parent keeps only the write end.
@@ -111,7 +112,15 @@ impl Watchdog {
 }
 
 /// The helper's whole life: never returns.
-fn watch(shared: &'static Shared, wake: i32) -> ! {
+fn watch(shared: &'static Shared, wake: i32, cgroup: Option<&'static Cgroup>) -> ! {
+    // The command's whole cgroup (every descendant, whatever its group) as well as its group.
+    let kill = |pgid: i32| {
+        // SAFETY: kill on the group zklock published.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        if let Some(cgroup) = cgroup {
+            crate::cgroup::kill_all_raw(&cgroup.kill);
+        }
+    };
     // SAFETY: plain syscalls on descriptors this process owns.
     unsafe {
         // Out of zklock's session and process group: a terminal's Ctrl-C or a signal to
@@ -131,7 +140,7 @@ fn watch(shared: &'static Shared, wake: i32) -> ! {
             let pgid = shared.pgid.load(Ordering::SeqCst);
             let deadline = shared.deadline.load(Ordering::SeqCst);
             if pgid != 0 && BootTime::now().0 >= deadline {
-                libc::kill(-pgid, libc::SIGKILL);
+                kill(pgid);
             }
             arm(timer, if pgid != 0 { deadline } else { 0 });
             let mut fds = [
@@ -154,7 +163,18 @@ fn watch(shared: &'static Shared, wake: i32) -> ! {
                 // zklock is gone. A group it still published is a command it could not stop.
                 let pgid = shared.pgid.load(Ordering::SeqCst);
                 if pgid != 0 {
-                    libc::kill(-pgid, libc::SIGKILL);
+                    kill(pgid);
+                }
+                // The cgroup empties as its members die; remove it then (for up to a second).
+                if let Some(cgroup) = cgroup {
+                    for _ in 0..100 {
+                        if crate::cgroup::remove_raw(&cgroup.dir_c)
+                            || *libc::__errno_location() == libc::ENOENT
+                        {
+                            break;
+                        }
+                        libc::usleep(10_000);
+                    }
                 }
                 libc::_exit(0);
             }

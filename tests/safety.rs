@@ -199,7 +199,11 @@ fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
         .args(["-vv", &path, "--", "sh", "-c", script])
         .current_dir(&dir);
     if !watchdog {
-        command.env("ZKLOCK_UNSAFE_NO_WATCHDOG", "1");
+        // Without the cgroup too (it would otherwise be left behind, with nobody to remove it
+        // once zklock is killed): the world before either guard.
+        command
+            .env("ZKLOCK_UNSAFE_NO_WATCHDOG", "1")
+            .env("ZKLOCK_UNSAFE_NO_CGROUP", "1");
     }
     let holder = Streaming::spawn(&mut command, name);
     assert!(
@@ -297,4 +301,83 @@ fn negative_control_without_the_sweep_a_setsid_descendant_survives() {
         !escaped_descendant("setsid-no-sweep", false),
         "the setsid descendant died without the sweep: the test could not catch a survivor"
     );
+}
+
+/// A holder whose command keeps a descendant that left its group and session (`setsid`)
+/// running; then zklock is SIGKILLed. Returns whether that descendant died, or None (with the
+/// reason printed) where zklock could make no cgroup.
+fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
+    let path = unique_path(name);
+    let dir = workdir(name);
+    let script = format!("{LEAVE_THE_GROUP}; touch held; wait");
+    let mut command = zklock(&servers());
+    command
+        .args(["-vv", &path, "--", "sh", "-c", &script])
+        .current_dir(&dir);
+    if !cgroup {
+        command.env("ZKLOCK_UNSAFE_NO_CGROUP", "1");
+    }
+    let holder = Streaming::spawn(&mut command, name);
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "holder never ran: {}",
+        read(&holder.stderr)
+    );
+    let stderr = read(&holder.stderr);
+    if cgroup && let Some(why) = stderr.split("no cgroup for the command: ").nth(1) {
+        eprintln!("skipped: zklock could make no cgroup here: {}", why.trim());
+        holder.process.signal(libc::SIGKILL);
+        return None;
+    }
+    let escaped: i32 = read(&dir.join("escaped")).trim().parse().expect("pid");
+    holder.process.signal(libc::SIGKILL);
+    let died = eventually(Duration::from_secs(2), || !alive(escaped));
+    if !died {
+        // SAFETY: kill on a pid this test's command started.
+        unsafe { libc::kill(escaped, libc::SIGKILL) };
+    }
+    if cgroup {
+        let dir = stderr
+            .split("zklock: cgroup ")
+            .nth(1)
+            .and_then(|s| s.lines().next())
+            .expect("-vv names the cgroup");
+        assert!(
+            eventually(Duration::from_secs(3), || !std::path::Path::new(dir)
+                .exists()),
+            "the watchdog left {dir} behind"
+        );
+    }
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
+    Some(died)
+}
+
+#[test]
+fn sigkill_of_zklock_takes_descendants_that_left_the_group_where_a_cgroup_holds_them() {
+    if let Some(died) = sigkill_with_escaped("sigkill-cgroup", true) {
+        assert!(died, "a setsid descendant survived zklock's SIGKILL");
+    }
+}
+
+#[test]
+fn negative_control_without_the_cgroup_a_setsid_descendant_survives_sigkill() {
+    let died = sigkill_with_escaped("sigkill-no-cgroup", false).expect("no cgroup asked for");
+    assert!(
+        !died,
+        "the setsid descendant died without the cgroup: the test could not catch a survivor"
+    );
+}
+
+#[test]
+fn a_normal_run_leaves_no_cgroup_behind() {
+    let path = unique_path("cgroup-gone");
+    let ran = run(zklock(&servers()).args(["-vv", &path, "--", "true"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    match ran.stderr.split("zklock: cgroup ").nth(1) {
+        Some(rest) => {
+            let dir = rest.lines().next().unwrap_or_default();
+            assert!(!std::path::Path::new(dir).exists(), "{dir} left behind");
+        }
+        None => eprintln!("skipped: zklock could make no cgroup here"),
+    }
 }

@@ -11,12 +11,11 @@ use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
-use crate::watchdog::Watchdog;
 
 pub async fn run(
     connection: &Connection,
     args: ElectArgs,
-    watchdog: Option<&Watchdog>,
+    guards: super::Guards<'_>,
     diag: &Diag,
 ) -> Result<i32, Error> {
     if !(args.leader || args.observe) {
@@ -27,7 +26,7 @@ pub async fn run(
             75,
             args.run,
         )?;
-        return lock::run(connection, plan, watchdog, diag).await;
+        return lock::run(connection, plan, guards, diag).await;
     }
     recipe::validate_path(&args.path)?;
     let mut signals = super::listen()?;

@@ -13,7 +13,6 @@ use crate::guard::{self, Ending, Stopping};
 use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::signal::Listener;
-use crate::watchdog::Watchdog;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -95,12 +94,12 @@ pub fn default_id() -> String {
 pub async fn run(
     connection: &Connection,
     plan: Plan,
-    watchdog: Option<&Watchdog>,
+    guards: super::Guards<'_>,
     diag: &Diag,
 ) -> Result<i32, Error> {
     let mut signals = super::listen()?;
     child::become_subreaper();
-    if let Some(w) = watchdog {
+    if let Some(w) = guards.watchdog {
         diag.debug(format_args!("watchdog pid {}", w.pid()));
     }
     let started = Instant::now();
@@ -128,7 +127,7 @@ pub async fn run(
         &node,
         lease,
         &mut signals,
-        watchdog,
+        guards,
         diag,
     )
     .await;
@@ -149,7 +148,7 @@ async fn hold(
     node: &OwnNode,
     mut lease: Lease,
     signals: &mut Listener,
-    watchdog: Option<&Watchdog>,
+    guards: super::Guards<'_>,
     diag: &Diag,
 ) -> Result<i32, Error> {
     match recipe::acquire(
@@ -192,7 +191,17 @@ async fn hold(
     if plan.recipe == Recipe::Latch {
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
-    let mut child = child::spawn(&plan.argv, &env)?;
+    let cgroup = guards.cgroup.filter(|cgroup| match cgroup.create() {
+        Ok(()) => {
+            diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
+            true
+        }
+        Err(why) => {
+            diag.debug(format_args!("no cgroup for the command: {why}"));
+            false
+        }
+    });
+    let mut child = child::spawn(&plan.argv, &env, cgroup)?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     match guard::supervise(
         session,
@@ -201,7 +210,7 @@ async fn hold(
         &mut child,
         signals,
         plan.stopping,
-        watchdog,
+        guards.watchdog,
         diag,
     )
     .await

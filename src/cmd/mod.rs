@@ -7,6 +7,7 @@ pub mod watch;
 
 use std::future::Future;
 
+use crate::cgroup::Cgroup;
 use crate::cli::Command;
 use crate::connect::Connection;
 use crate::diag::Diag;
@@ -15,15 +16,23 @@ use crate::signal::Listener;
 use crate::watchdog::Watchdog;
 
 /// Runs one subcommand; returns the exit status.
+/// What holds the command's fate besides zklock's own guard: the watchdog process and the
+/// command's cgroup, where there are such.
+#[derive(Clone, Copy, Default)]
+pub struct Guards<'a> {
+    pub watchdog: Option<&'a Watchdog>,
+    pub cgroup: Option<&'static Cgroup>,
+}
+
 pub async fn run(
     command: Command,
     connection: &Connection,
-    watchdog: Option<&Watchdog>,
+    guards: Guards<'_>,
     diag: &Diag,
 ) -> Result<i32, Error> {
     match command {
-        Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, watchdog, diag).await,
-        Command::Elect(args) => elect::run(connection, args, watchdog, diag).await,
+        Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, guards, diag).await,
+        Command::Elect(args) => elect::run(connection, args, guards, diag).await,
         Command::Watch(args) => watch::run(connection, args, diag).await,
         Command::Ls(args) => ls::run(connection, args, diag).await,
     }

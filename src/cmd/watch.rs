@@ -290,7 +290,7 @@ impl Runner {
             ("ZKLOCK_EVENT", event.kind.to_string()),
             ("ZKLOCK_EVENT_PATH", event.path),
         ];
-        self.running = Some(child::spawn(&self.argv, &env)?);
+        self.running = Some(child::spawn(&self.argv, &env, None)?);
         Ok(())
     }
 

@@ -1,0 +1,124 @@
+//! A cgroup v2 of the command's own, where zklock may create one: it holds every descendant,
+//! whatever session or process group it moved to, so none can outlive the lock (SPEC §2,
+//! ../shared/SAFETY.md). Where none can be made (no v2 hierarchy, no write access: neither
+//! root nor a systemd unit with `Delegate=yes`), zklock does without, and the process group
+//! and the subreaper sweep are what stop the command's descendants.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+
+/// `zklock-<pid>` below zklock's own cgroup.
+#[derive(Debug)]
+pub struct Cgroup {
+    dir: PathBuf,
+    /// `cgroup.procs` and `cgroup.kill`, ready for calls between fork and exec and from the
+    /// watchdog.
+    pub procs: CString,
+    pub kill: CString,
+    pub dir_c: CString,
+}
+
+impl Cgroup {
+    /// Where the cgroup would be, or why there can be none; nothing is created yet (the
+    /// watchdog needs the paths before the command runs, the cycle needs no mkdir until then).
+    pub fn plan() -> Result<Cgroup, String> {
+        let mount = v2_mount().ok_or("no cgroup v2 hierarchy is mounted")?;
+        let own = std::fs::read_to_string("/proc/self/cgroup")
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix("0::").map(str::to_string))
+            })
+            .ok_or("zklock is in no cgroup v2")?;
+        let parent = mount.join(own.trim_start_matches('/'));
+        let dir = parent.join(format!("zklock-{}", std::process::id()));
+        let c =
+            |p: &Path| CString::new(p.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string());
+        Ok(Cgroup {
+            procs: c(&dir.join("cgroup.procs"))?,
+            kill: c(&dir.join("cgroup.kill"))?,
+            dir_c: c(&dir)?,
+            dir,
+        })
+    }
+
+    /// Creates it, just before the command starts.
+    pub fn create(&self) -> Result<(), String> {
+        std::fs::create_dir(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        // (The root cgroup has no cgroup.kill of its own: look in ours.)
+        if !self.dir.join("cgroup.kill").exists() {
+            self.remove();
+            return Err("the kernel has no cgroup.kill (Linux 5.14+)".into());
+        }
+        Ok(())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The processes in it.
+    pub fn pids(&self) -> Vec<i32> {
+        std::fs::read_to_string(self.dir.join("cgroup.procs"))
+            .map(|t| {
+                t.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// SIGKILLs everything in it at once (cgroup.kill).
+    pub fn kill_all(&self) {
+        kill_all_raw(&self.kill);
+    }
+
+    /// Removes it; it must be empty. Left in place (and harmless) if that fails.
+    pub fn remove(&self) {
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Moves the calling process into the cgroup whose `cgroup.procs` is `procs`: only
+/// async-signal-safe calls, for the command between fork and exec.
+pub fn enter_raw(procs: &CString) -> bool {
+    // SAFETY: open, write and close on a path we own; no allocation.
+    unsafe {
+        let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return false;
+        }
+        let done = libc::write(fd, b"0".as_ptr().cast(), 1) == 1;
+        libc::close(fd);
+        done
+    }
+}
+
+/// Removes the (empty) cgroup at `dir`, if it exists: for the watchdog.
+pub fn remove_raw(dir: &CString) -> bool {
+    // SAFETY: rmdir on a path we own.
+    unsafe { libc::rmdir(dir.as_ptr()) == 0 }
+}
+
+/// Writes "1" to `cgroup.kill`: async-signal-safe, for the watchdog too.
+pub fn kill_all_raw(kill: &CString) {
+    // SAFETY: open, write and close on a path we own; no allocation.
+    unsafe {
+        let fd = libc::open(kill.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd >= 0 {
+            libc::write(fd, b"1".as_ptr().cast(), 1);
+            libc::close(fd);
+        }
+    }
+}
+
+/// Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a
+/// hybrid system).
+fn v2_mount() -> Option<PathBuf> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    info.lines().find_map(|line| {
+        let (before, after) = line.split_once(" - ")?;
+        (after.split_whitespace().next()? == "cgroup2")
+            .then(|| before.split_whitespace().nth(4).map(PathBuf::from))?
+    })
+}
