@@ -64,6 +64,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand lock" -l auth -d 'Digest l
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s n -l nonblock -d 'Fail at once (exit 75) when the lock is held by someone else'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l cgroup -d 'Run the command in a cgroup v2 of its own (where zklock may make one: root, or a systemd unit with Delegate=yes), so even descendants that left its session die with it; moving into a cgroup costs ~20 ms at start'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
@@ -88,6 +89,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand elect" -l acl -d 'ACL of e
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l leader -d 'Print the current leader\'s id and exit (exit 3 when there is none)'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l observe -d 'Print the leader\'s id on every change until interrupted'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l json -d 'With --leader or --observe: a JSON object (id, node, since) a line'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l cgroup -d 'Run the command in a cgroup v2 of its own (where zklock may make one: root, or a systemd unit with Delegate=yes), so even descendants that left its session die with it; moving into a cgroup costs ~20 ms at start'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'

@@ -250,20 +250,16 @@ impl Child {
     }
 }
 
-/// zklock's children, from /proc/self/task/*/children (empty where the kernel lacks
-/// CONFIG_PROC_CHILDREN; then only the command's group is swept).
+/// zklock's children, from /proc/self/task/<pid>/children: orphans are handed to the
+/// subreaper's leading thread, which is also the one that forks the command (empty where the
+/// kernel lacks CONFIG_PROC_CHILDREN; then only the command's group is swept).
 fn own_children() -> Vec<i32> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return Vec::new();
-    };
-    let mut children = Vec::new();
-    for task in tasks.flatten() {
-        if let Ok(list) = std::fs::read_to_string(task.path().join("children")) {
-            children.extend(
-                list.split_whitespace()
-                    .filter_map(|p| p.parse::<i32>().ok()),
-            );
-        }
-    }
-    children
+    let pid = std::process::id();
+    std::fs::read_to_string(format!("/proc/self/task/{pid}/children"))
+        .map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }

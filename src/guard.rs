@@ -169,9 +169,15 @@ pub async fn supervise(
             };
             let until = (now + grace).min(lease.hard_kill_at());
             hard_kill_at = Some(hard_kill_at.map_or(until, |at| at.min(until)));
-            if sweep {
-                child.signal_leftovers(stopping.signal, except);
+            // Most commands leave nothing: then there is no one to signal.
+            let left = if sweep {
+                child.leftovers_alive(except)
             } else {
+                child.group_alive()
+            };
+            if left && sweep {
+                child.signal_leftovers(stopping.signal, except);
+            } else if left {
                 child.signal(stopping.signal);
             }
         }

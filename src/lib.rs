@@ -41,20 +41,19 @@ pub fn run(cli: Cli) -> i32 {
 fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
     let connection = connect::Connection::resolve(cli.connection)?;
     let runs = cli.command.runs_a_command();
-    // Test hooks for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_CGROUP and
-    // ZKLOCK_UNSAFE_NO_WATCHDOG. Never set them in production.
-    let cgroup: Option<&'static cgroup::Cgroup> =
-        match (runs, std::env::var_os("ZKLOCK_UNSAFE_NO_CGROUP")) {
-            (true, None) => match cgroup::Cgroup::plan() {
-                Ok(cgroup) => Some(Box::leak(Box::new(cgroup))),
-                Err(why) => {
-                    diag.debug(format_args!("no cgroup for the command: {why}"));
-                    None
-                }
-            },
-            _ => None,
-        };
-    // Forked while zklock still has one thread.
+    let cgroup: Option<&'static cgroup::Cgroup> = if cli.command.wants_cgroup() {
+        match cgroup::Cgroup::plan() {
+            Ok(cgroup) => Some(Box::leak(Box::new(cgroup))),
+            Err(why) => {
+                diag.warn(format_args!("no cgroup for the command: {why}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    // Forked while zklock still has one thread. Test hook for the negative controls in
+    // tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG. Never set it in production.
     let watchdog = if runs && std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none() {
         Some(
             watchdog::Watchdog::start(cgroup)

@@ -98,10 +98,10 @@ impl Watchdog {
         self.shared.deadline.store(deadline.0, Ordering::SeqCst);
     }
 
-    /// The group is gone: nothing left to kill.
+    /// The group is gone: nothing left to kill. (No wake-up: the helper sees it at its next
+    /// timer, or exits at zklock's end.)
     pub fn stand_down(&self) {
         self.shared.pgid.store(0, Ordering::SeqCst);
-        self.wake();
     }
 
     fn wake(&self) {

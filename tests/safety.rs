@@ -199,11 +199,7 @@ fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
         .args(["-vv", &path, "--", "sh", "-c", script])
         .current_dir(&dir);
     if !watchdog {
-        // Without the cgroup too (it would otherwise be left behind, with nobody to remove it
-        // once zklock is killed): the world before either guard.
-        command
-            .env("ZKLOCK_UNSAFE_NO_WATCHDOG", "1")
-            .env("ZKLOCK_UNSAFE_NO_CGROUP", "1");
+        command.env("ZKLOCK_UNSAFE_NO_WATCHDOG", "1");
     }
     let holder = Streaming::spawn(&mut command, name);
     assert!(
@@ -303,20 +299,19 @@ fn negative_control_without_the_sweep_a_setsid_descendant_survives() {
     );
 }
 
-/// A holder whose command keeps a descendant that left its group and session (`setsid`)
-/// running; then zklock is SIGKILLed. Returns whether that descendant died, or None (with the
+/// A holder (with `--cgroup`, or without) whose command keeps a descendant that left its group
+/// and session (`setsid`) running; then zklock is SIGKILLed. Returns whether that descendant died, or None (with the
 /// reason printed) where zklock could make no cgroup.
 fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
     let path = unique_path(name);
     let dir = workdir(name);
     let script = format!("{LEAVE_THE_GROUP}; touch held; wait");
     let mut command = zklock(&servers());
-    command
-        .args(["-vv", &path, "--", "sh", "-c", &script])
-        .current_dir(&dir);
-    if !cgroup {
-        command.env("ZKLOCK_UNSAFE_NO_CGROUP", "1");
+    command.arg("-vv").current_dir(&dir);
+    if cgroup {
+        command.arg("--cgroup");
     }
+    command.args([&path, "--", "sh", "-c", &script]);
     let holder = Streaming::spawn(&mut command, name);
     assert!(
         eventually(Duration::from_secs(15), || dir.join("held").exists()),
@@ -360,7 +355,7 @@ fn sigkill_of_zklock_takes_descendants_that_left_the_group_where_a_cgroup_holds_
 }
 
 #[test]
-fn negative_control_without_the_cgroup_a_setsid_descendant_survives_sigkill() {
+fn negative_control_without_cgroup_a_setsid_descendant_survives_sigkill() {
     let died = sigkill_with_escaped("sigkill-no-cgroup", false).expect("no cgroup asked for");
     assert!(
         !died,
@@ -371,7 +366,7 @@ fn negative_control_without_the_cgroup_a_setsid_descendant_survives_sigkill() {
 #[test]
 fn a_normal_run_leaves_no_cgroup_behind() {
     let path = unique_path("cgroup-gone");
-    let ran = run(zklock(&servers()).args(["-vv", &path, "--", "true"]));
+    let ran = run(zklock(&servers()).args(["-vv", "--cgroup", &path, "--", "true"]));
     assert_eq!(ran.code, Some(0), "{ran:?}");
     match ran.stderr.split("zklock: cgroup ").nth(1) {
         Some(rest) => {

@@ -62,6 +62,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "the SASL password (there is no flag for it)",
     ),
     ("ZKLOCK_CLIENT_CONFIG", "default for --client-config"),
+    ("ZKLOCK_CGROUP", "default for --cgroup"),
     ("ZKLOCK_ACL", "default for --acl"),
     (
         "ZKLOCK_PATH, ZKLOCK_NODE",

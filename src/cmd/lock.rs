@@ -197,7 +197,7 @@ async fn hold(
             true
         }
         Err(why) => {
-            diag.debug(format_args!("no cgroup for the command: {why}"));
+            diag.warn(format_args!("no cgroup for the command: {why}"));
             false
         }
     });
