@@ -1,5 +1,6 @@
 //! The fault campaign: K zklocks contend for one lock on a three-server ensemble while a nemesis
-//! freezes and cuts their connections, stops servers, kills the leader and SIGKILLs zklocks.
+//! freezes and cuts their connections, stops servers, kills the leader, and SIGKILLs and
+//! SIGSTOPs zklocks (whose commands have a grandchild beating too).
 //! The checker asserts no two commands ever ran at once, fencing tokens increase in start order,
 //! no counter update was lost, and nothing is left in the lock directory.
 //!
@@ -52,13 +53,18 @@ struct Run {
 }
 
 /// The command: about 1.3 s under the lock, longer than the lease's kill deadline (0.35 T with
-/// T = 2 s), so a partition of the holder has to be caught by the lease, not outlasted.
+/// T = 2 s), so a partition of the holder has to be caught by the lease, not outlasted. A
+/// grandchild in its process group beats too (as `$$`, the command's pid), so a grandchild
+/// that outlives a kill of its zklock shows up as an overlap; it gives up after ~8 s, and
+/// nothing holds zklock's pipes, so even a survivor cannot hang the campaign.
 fn script(dir: &Path) -> String {
     let (log, counter) = (dir.join("log"), dir.join("counter"));
     let (log, counter) = (log.display(), counter.display());
     format!(
-        "echo \"start $(date +%s%N) $ZKLOCK_FENCING_TOKEN $$\" >> {log}; c=$(cat {counter}); i=0; \
+        "exec >/dev/null 2>&1; echo \"start $(date +%s%N) $ZKLOCK_FENCING_TOKEN $$\" >> {log}; c=$(cat {counter}); \
+         (j=0; while [ $j -lt 250 ]; do echo \"hb $(date +%s%N) 0 $$\" >> {log}; sleep 0.03; j=$((j+1)); done) & gc=$!; i=0; \
          while [ $i -lt 50 ]; do echo \"hb $(date +%s%N) 0 $$\" >> {log}; sleep 0.02; i=$((i+1)); done; \
+         kill $gc; wait $gc; \
          echo $((c+1)) > {counter}.$$ && mv {counter}.$$ {counter}; echo \"end $(date +%s%N) 0 $$\" >> {log}"
     )
 }
@@ -184,7 +190,7 @@ fn fault_campaign_never_runs_two_commands_at_once() {
             0 => holder(&inspector, path).unwrap_or_else(|| rng.below(CONTENDERS)),
             _ => rng.below(CONTENDERS),
         };
-        let kind = match rng.below(5) {
+        let kind = match rng.below(6) {
             0 => {
                 proxies[client].iter().for_each(Proxy::freeze);
                 std::thread::sleep(rng.millis(300, 3000));
@@ -209,7 +215,7 @@ fn fault_campaign_never_runs_two_commands_at_once() {
                 ensemble.restart(leader);
                 "kill and restart the leader"
             }
-            _ => {
+            4 => {
                 let pid = running.lock().expect("lock")[client];
                 if pid <= 0 {
                     continue;
@@ -218,6 +224,20 @@ fn fault_campaign_never_runs_two_commands_at_once() {
                 // as running until reaped).
                 unsafe { libc::kill(pid, libc::SIGKILL) };
                 "SIGKILL a zklock"
+            }
+            _ => {
+                // A debugger, an admin's kill -STOP, a starved process: often longer than T,
+                // so the session expires and the next holder starts while zklock is stopped.
+                let pid = running.lock().expect("lock")[client];
+                if pid <= 0 {
+                    continue;
+                }
+                // SAFETY: as above; the worker reaps only after SIGCONT lets it exit.
+                unsafe { libc::kill(pid, libc::SIGSTOP) };
+                std::thread::sleep(rng.millis(300, 3500));
+                // SAFETY: as above.
+                unsafe { libc::kill(pid, libc::SIGCONT) };
+                "SIGSTOP a zklock"
             }
         };
         *faults.entry(kind).or_default() += 1;
