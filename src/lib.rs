@@ -52,25 +52,17 @@ fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
     } else {
         None
     };
-    // Forked while zklock still has one thread. Test hook for the negative controls in
-    // tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG. Never set it in production.
-    let watchdog = if runs && std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none() {
-        Some(
-            watchdog::Watchdog::start(cgroup)
-                .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?,
-        )
-    } else {
-        None
+    let guards = cmd::Guards {
+        // Test hook for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG.
+        // Never set it in production.
+        watchdog: runs && std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none(),
+        cgroup,
     };
     // One thread: the command must be forked from the main thread (see child::spawn).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
-    let guards = cmd::Guards {
-        watchdog: watchdog.as_ref(),
-        cgroup,
-    };
     let status = runtime.block_on(cmd::run(cli.command, &connection, guards, diag));
     if let Some(cgroup) = cgroup {
         cgroup.remove();

@@ -3,10 +3,11 @@
 //!
 //! zklock's own guard stops the command before the lease runs out, but only while zklock runs:
 //! a zklock that is stopped (SIGSTOP, a debugger, starvation) or killed (OOM killer, SIGKILL)
-//! would leave its command running while the lock passes to the next holder. So before anything
-//! else, zklock forks this helper into its own session. They share one anonymous page: zklock
-//! publishes the command's process group and the lease's SIGKILL deadline (CLOCK_BOOTTIME),
-//! moving the deadline on with every answered probe, which is a plain atomic store.
+//! would leave its command running while the lock passes to the next holder. So just before it
+//! starts the command, zklock forks this helper into a session of its own. They share one
+//! anonymous page: zklock publishes the command's process group and the lease's SIGKILL
+//! deadline (CLOCK_BOOTTIME), moving the deadline on with every answered probe, which is a
+//! plain atomic store.
 //!
 //! The helper sleeps in `poll` on two things: a CLOCK_BOOTTIME timerfd armed to the published
 //! deadline (so a suspend counts, and nothing polls), and a pipe whose only write end zklock
@@ -38,8 +39,8 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
-    /// Forks the helper. Call it while zklock has a single thread (before the runtime
-    /// starts): the child then runs ordinary code.
+    /// Forks the helper. zklock has other threads by then, so the helper (in `watch`) makes
+    /// only async-signal-safe calls: raw system calls, no allocation, no locks.
     pub fn start(cgroup: Option<&'static Cgroup>) -> io::Result<Watchdog> {
         let page = 4096;
         // SAFETY: an anonymous shared mapping; checked for MAP_FAILED below.
@@ -65,7 +66,7 @@ impl Watchdog {
             return Err(io::Error::last_os_error());
         }
         let (wake, kick) = (fds[0], fds[1]);
-        // SAFETY: zklock is single-threaded here, so the child may run ordinary code.
+        // SAFETY: the child runs only `watch`, which is async-signal-safe.
         match unsafe { libc::fork() } {
             -1 => Err(io::Error::last_os_error()),
             0 => {
@@ -133,8 +134,15 @@ fn watch(shared: &'static Shared, wake: i32, cgroup: Option<&'static Cgroup>) ->
             libc::dup2(null, fd);
         }
         libc::close(null);
-        // The parent-death signal and signal dispositions are not inherited by fork except
-        // handlers, which are SIG_DFL here: TERM/INT would end the helper, as they should.
+        // Forked from a zklock with handlers installed (tokio's, the forwarding one): ignore
+        // every catchable signal instead. A stray TERM (say, systemd stopping the whole unit)
+        // must not disarm the helper while zklock still stops its command; it ends when
+        // zklock does. SIGKILL still ends it.
+        for sig in 1..=libc::SIGRTMAX() {
+            if sig != libc::SIGCHLD {
+                libc::signal(sig, libc::SIG_IGN);
+            }
+        }
         let timer = libc::timerfd_create(libc::CLOCK_BOOTTIME, libc::TFD_CLOEXEC);
         loop {
             let pgid = shared.pgid.load(Ordering::SeqCst);

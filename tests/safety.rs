@@ -376,3 +376,48 @@ fn a_normal_run_leaves_no_cgroup_behind() {
         None => eprintln!("skipped: zklock could make no cgroup here"),
     }
 }
+
+#[test]
+fn the_watchdog_ignores_a_stray_term_and_leaves_with_zklock() {
+    let path = unique_path("watchdog-term");
+    let dir = workdir("watchdog-term");
+    let holder = Streaming::spawn(
+        zklock(&servers())
+            .args([
+                "-vv",
+                &path,
+                "--",
+                "sh",
+                "-c",
+                "touch held; while [ ! -e release ]; do sleep 0.02; done",
+            ])
+            .current_dir(&dir),
+        "watchdog-term",
+    );
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "holder never ran"
+    );
+    let watchdog: i32 = read(&holder.stderr)
+        .split("watchdog pid ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .expect("-vv names the watchdog");
+    // SAFETY: kill on the helper of a zklock this test started.
+    unsafe { libc::kill(watchdog, libc::SIGTERM) };
+    assert!(
+        !eventually(Duration::from_millis(300), || !alive(watchdog)),
+        "the watchdog died of a stray SIGTERM"
+    );
+    std::fs::write(dir.join("release"), "").expect("release");
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(20))
+        .expect("zklock exits");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(
+        eventually(Duration::from_secs(2), || !alive(watchdog)),
+        "the watchdog outlived zklock"
+    );
+}

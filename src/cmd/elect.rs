@@ -15,7 +15,7 @@ use crate::render::{self, Json};
 pub async fn run(
     connection: &Connection,
     args: ElectArgs,
-    guards: super::Guards<'_>,
+    guards: super::Guards,
     diag: &Diag,
 ) -> Result<i32, Error> {
     if !(args.leader || args.observe) {

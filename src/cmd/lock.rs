@@ -13,6 +13,7 @@ use crate::guard::{self, Ending, Stopping};
 use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::signal::Listener;
+use crate::watchdog::Watchdog;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -94,14 +95,11 @@ pub fn default_id() -> String {
 pub async fn run(
     connection: &Connection,
     plan: Plan,
-    guards: super::Guards<'_>,
+    guards: super::Guards,
     diag: &Diag,
 ) -> Result<i32, Error> {
     let mut signals = super::listen()?;
     child::become_subreaper();
-    if let Some(w) = guards.watchdog {
-        diag.debug(format_args!("watchdog pid {}", w.pid()));
-    }
     let started = Instant::now();
     let mut session =
         super::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
@@ -148,7 +146,7 @@ async fn hold(
     node: &OwnNode,
     mut lease: Lease,
     signals: &mut Listener,
-    guards: super::Guards<'_>,
+    guards: super::Guards,
     diag: &Diag,
 ) -> Result<i32, Error> {
     match recipe::acquire(
@@ -201,6 +199,16 @@ async fn hold(
             false
         }
     });
+    // Forked only now, when a command is about to run: waiters and -n conflicts never pay for
+    // it, and a crowd of contenders does not start a crowd of helpers.
+    let watchdog = if guards.watchdog {
+        let w = Watchdog::start(cgroup)
+            .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?;
+        diag.debug(format_args!("watchdog pid {}", w.pid()));
+        Some(w)
+    } else {
+        None
+    };
     let mut child = child::spawn(&plan.argv, &env, cgroup)?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     match guard::supervise(
@@ -210,7 +218,7 @@ async fn hold(
         &mut child,
         signals,
         plan.stopping,
-        guards.watchdog,
+        watchdog.as_ref(),
         diag,
     )
     .await

@@ -13,21 +13,20 @@ use crate::connect::Connection;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::signal::Listener;
-use crate::watchdog::Watchdog;
 
 /// Runs one subcommand; returns the exit status.
-/// What holds the command's fate besides zklock's own guard: the watchdog process and the
-/// command's cgroup, where there are such.
+/// What holds the command's fate besides zklock's own guard: the watchdog process (forked
+/// when the command is about to start) and the command's cgroup, where there are such.
 #[derive(Clone, Copy, Default)]
-pub struct Guards<'a> {
-    pub watchdog: Option<&'a Watchdog>,
+pub struct Guards {
+    pub watchdog: bool,
     pub cgroup: Option<&'static Cgroup>,
 }
 
 pub async fn run(
     command: Command,
     connection: &Connection,
-    guards: Guards<'_>,
+    guards: Guards,
     diag: &Diag,
 ) -> Result<i32, Error> {
     match command {
