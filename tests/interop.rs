@@ -31,6 +31,8 @@ public class Mutex {
         InterProcessMutex m = new InterProcessMutex(c, a[1]);
         m.acquire();
         log(a[3], "start");
+        // Hold until the test has queued everyone (a slow JVM start must not miss the queue).
+        while (!Files.exists(Paths.get(a[3]).resolveSibling("go"))) Thread.sleep(20);
         Thread.sleep(Long.parseLong(a[2]));
         log(a[3], "end");
         m.release();
@@ -51,6 +53,9 @@ zk.start()
 lock = zk.Lock(path, "kazoo", extra_lock_patterns=["-lock-"])
 with lock:
     mark("start")
+    # Hold until the test has queued everyone (a slow start must not miss the queue).
+    while not os.path.exists(os.path.join(os.path.dirname(log), "go")):
+        time.sleep(0.02)
     time.sleep(hold)
     mark("end")
 zk.stop()
