@@ -11,14 +11,19 @@ fn servers() -> String {
     shared().connect()
 }
 
-fn partition_holder(name: &str, unsafe_no_lease: bool) -> (Ran, u128, u128) {
+fn partition_holder(name: &str, unsafe_no_lease: bool) -> Overlap {
     let zk = Zk::connect(&servers());
     support::partition_holder(name, shared().port, &servers(), &[], &zk, unsafe_no_lease)
 }
 
 #[test]
 fn a_partitioned_holder_stops_before_the_next_holder_starts() {
-    let (ran_a, last_a, first_b) = partition_holder("partition", false);
+    let Overlap {
+        ran_a,
+        last_a,
+        first_b,
+        ..
+    } = partition_holder("partition", false);
     assert_eq!(ran_a.code, Some(79), "{ran_a:?}");
     assert!(ran_a.stderr.contains("lock lost"), "{}", ran_a.stderr);
     assert!(
@@ -30,7 +35,9 @@ fn a_partitioned_holder_stops_before_the_next_holder_starts() {
 
 #[test]
 fn negative_control_without_the_lease_the_holders_overlap() {
-    let (_, last_a, first_b) = partition_holder("no-lease", true);
+    let Overlap {
+        last_a, first_b, ..
+    } = partition_holder("no-lease", true);
     assert!(
         last_a > first_b,
         "no overlap without the lease: the partition test could not catch one"
@@ -117,52 +124,17 @@ fn a_command_running_past_ten_seconds_is_not_killed() {
 }
 
 /// Holder A's zklock is stopped (SIGSTOP: a debugger, an admin, a starved process) while its
-/// command beats, until B, waiting directly, has run; then A's zklock is continued. Returns
-/// (A's run, A's last heartbeat, B's first heartbeat, A's command pid).
+/// command beats, until B, waiting directly, has run; then A's zklock is continued.
 fn stop_zklock(name: &str, watchdog: bool) -> (Ran, u128, u128, i32) {
-    let path = unique_path(name);
-    let (dir_a, dir_b) = (workdir(&format!("{name}-a")), workdir(&format!("{name}-b")));
     let mut a = zklock(&servers());
-    a.args([
-        "--session-timeout",
-        "2s",
-        &path,
-        "--",
-        "sh",
-        "-c",
-        HEARTBEAT,
-    ])
-    .current_dir(&dir_a);
     if !watchdog {
         a.env("ZKLOCK_UNSAFE_NO_WATCHDOG", "1");
     }
-    let a = Background::spawn(&mut a);
-    assert!(
-        eventually(Duration::from_secs(15), || heartbeats(&dir_a).len() > 3),
-        "A never ran"
-    );
-    let b_script = "date +%s%N >> hb; sleep 0.3; date +%s%N >> hb";
-    let b = Background::spawn(
-        zklock(&servers())
-            .args(["-w", "30s", &path, "--", "sh", "-c", b_script])
-            .current_dir(&dir_b),
-    );
     let zk = Zk::connect(&servers());
-    zk.wait_children(&path, 2, Duration::from_secs(10));
-    a.signal(libc::SIGSTOP);
-    let ran_b = b
-        .wait_timeout(Duration::from_secs(30))
-        .expect("B runs once A's session expires");
-    a.signal(libc::SIGCONT);
-    let ran_a = a
-        .wait_timeout(Duration::from_secs(20))
-        .expect("A exits once continued");
-    assert_eq!(ran_b.code, Some(0), "{ran_b:?}");
-    let pid_a: i32 = read(&dir_a.join("pid")).trim().parse().expect("pid");
-    zk.assert_empty_soon(&path, Duration::from_secs(10));
-    let last_a = *heartbeats(&dir_a).last().expect("A beat");
-    let first_b = *heartbeats(&dir_b).first().expect("B beat");
-    (ran_a, last_a, first_b, pid_a)
+    let stop = |a: &Background| a.signal(libc::SIGSTOP);
+    let resume = |a: &Background| a.signal(libc::SIGCONT);
+    let o = overlap_scenario(name, a, &servers(), &[], &zk, stop, resume);
+    (o.ran_a, o.last_a, o.first_b, o.pid_a)
 }
 
 #[test]
@@ -188,6 +160,17 @@ fn negative_control_without_the_watchdog_a_stopped_zklocks_command_overlaps() {
     assert!(!alive(pid_a), "A's command outlived zklock");
 }
 
+/// The watchdog's pid, as `-vv` names it.
+fn watchdog_pid(stderr: &str) -> Option<i32> {
+    stderr
+        .split("watchdog pid ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// A holder whose command leaves a grandchild in its process group, then zklock is SIGKILLed.
 /// Returns whether the grandchild died, and the watchdog's pid (0 without one).
 fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
@@ -207,12 +190,7 @@ fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
         "holder never ran: {}",
         read(&holder.stderr)
     );
-    let watchdog_pid: i32 = read(&holder.stderr)
-        .split("watchdog pid ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
+    let watchdog_pid = watchdog_pid(&read(&holder.stderr)).unwrap_or(0);
     assert_eq!(watchdog_pid != 0, watchdog, "{}", read(&holder.stderr));
     let (command_pid, grandchild): (i32, i32) = (
         read(&dir.join("pid")).trim().parse().expect("pid"),
@@ -398,12 +376,7 @@ fn the_watchdog_ignores_a_stray_term_and_leaves_with_zklock() {
         eventually(Duration::from_secs(15), || dir.join("held").exists()),
         "holder never ran"
     );
-    let watchdog: i32 = read(&holder.stderr)
-        .split("watchdog pid ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .expect("-vv names the watchdog");
+    let watchdog = watchdog_pid(&read(&holder.stderr)).expect("-vv names the watchdog");
     // SAFETY: kill on the helper of a zklock this test started.
     unsafe { libc::kill(watchdog, libc::SIGTERM) };
     assert!(

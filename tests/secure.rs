@@ -512,7 +512,7 @@ fn kazoo_over_tls_and_zklock_over_tls_exclude_each_other() {
     alice_tls().assert_empty_soon(&path, Duration::from_secs(5));
 }
 
-fn tls_partition(name: &str, unsafe_no_lease: bool) -> (Ran, u128, u128) {
+fn tls_partition(name: &str, unsafe_no_lease: bool) -> Overlap {
     let zk = alice_tls();
     partition_holder(
         name,
@@ -526,7 +526,12 @@ fn tls_partition(name: &str, unsafe_no_lease: bool) -> (Ran, u128, u128) {
 
 #[test]
 fn the_lease_stops_a_command_whose_tls_connection_freezes() {
-    let (ran_a, last_a, first_b) = tls_partition("tls-partition", false);
+    let Overlap {
+        ran_a,
+        last_a,
+        first_b,
+        ..
+    } = tls_partition("tls-partition", false);
     assert_eq!(ran_a.code, Some(79), "{ran_a:?}");
     assert!(
         last_a < first_b,
@@ -536,7 +541,9 @@ fn the_lease_stops_a_command_whose_tls_connection_freezes() {
 
 #[test]
 fn negative_control_over_tls_without_the_lease_the_holders_overlap() {
-    let (_, last_a, first_b) = tls_partition("tls-no-lease", true);
+    let Overlap {
+        last_a, first_b, ..
+    } = tls_partition("tls-no-lease", true);
     assert!(
         last_a > first_b,
         "no overlap without the lease: the TLS partition test could not catch one"

@@ -402,35 +402,43 @@ pub fn heartbeats(dir: &Path) -> Vec<u128> {
         .collect()
 }
 
-/// Holder A goes through a proxy to the server on `port` that freezes; B waits directly at
-/// `servers`. Both get `options` (TLS files, say); `zk` looks at the lock directory. Returns
-/// (A's run, A's last heartbeat, B's first heartbeat).
-pub fn partition_holder(
+/// What happened to holder A and waiter B in an `overlap_scenario`.
+pub struct Overlap {
+    /// How A's zklock exited.
+    pub ran_a: Ran,
+    /// A's command's last heartbeat and B's first, in nanoseconds since the epoch.
+    pub last_a: u128,
+    pub first_b: u128,
+    /// A's command's pid.
+    pub pid_a: i32,
+}
+
+/// The scenario behind the "never held twice" tests. Holder A (`a`, a zklock command that
+/// still needs its lock path and command) runs a heartbeat with a 2 s session; B waits
+/// directly at `servers` with `options`. Once B queues, `disturb` is done to A (freeze its
+/// link, stop its zklock); once B has run, `recover` (continue A). `zk` looks at the lock
+/// directory, which must end empty.
+pub fn overlap_scenario(
     name: &str,
-    port: u16,
+    mut a: Command,
     servers: &str,
     options: &[String],
     zk: &Zk,
-    unsafe_no_lease: bool,
-) -> (Ran, u128, u128) {
+    disturb: impl FnOnce(&Background),
+    recover: impl FnOnce(&Background),
+) -> Overlap {
     let path = unique_path(name);
-    let proxy = Proxy::start(port);
     let (dir_a, dir_b) = (workdir(&format!("{name}-a")), workdir(&format!("{name}-b")));
-    let mut a = zklock(&proxy.connect());
-    a.args(options)
-        .args([
-            "--session-timeout",
-            "2s",
-            &path,
-            "--",
-            "sh",
-            "-c",
-            HEARTBEAT,
-        ])
-        .current_dir(&dir_a);
-    if unsafe_no_lease {
-        a.env("ZKLOCK_UNSAFE_NO_LEASE", "1");
-    }
+    a.args([
+        "--session-timeout",
+        "2s",
+        &path,
+        "--",
+        "sh",
+        "-c",
+        HEARTBEAT,
+    ])
+    .current_dir(&dir_a);
     let a = Background::spawn(&mut a);
     assert!(
         eventually(Duration::from_secs(15), || heartbeats(&dir_a).len() > 3),
@@ -444,20 +452,41 @@ pub fn partition_holder(
             .current_dir(&dir_b),
     );
     zk.wait_children(&path, 2, Duration::from_secs(10));
-
-    proxy.freeze();
+    disturb(&a);
+    let ran_b = b
+        .wait_timeout(Duration::from_secs(30))
+        .expect("B runs once A's session is gone");
+    recover(&a);
     let ran_a = a
         .wait_timeout(Duration::from_secs(20))
         .expect("A exits once its session is gone");
-    let ran_b = b
-        .wait_timeout(Duration::from_secs(20))
-        .expect("B runs and exits");
     assert_eq!(ran_b.code, Some(0), "{ran_b:?}");
     let pid_a: i32 = read(&dir_a.join("pid")).trim().parse().expect("pid");
     assert!(!alive(pid_a), "A's command outlived zklock");
-    drop(proxy);
     zk.assert_empty_soon(&path, Duration::from_secs(10));
-    let last_a = *heartbeats(&dir_a).last().expect("A beat");
-    let first_b = *heartbeats(&dir_b).first().expect("B beat");
-    (ran_a, last_a, first_b)
+    Overlap {
+        ran_a,
+        last_a: *heartbeats(&dir_a).last().expect("A beat"),
+        first_b: *heartbeats(&dir_b).first().expect("B beat"),
+        pid_a,
+    }
+}
+
+/// Holder A goes through a proxy to the server on `port`, which freezes; B waits directly at
+/// `servers`. Both get `options` (TLS files, say).
+pub fn partition_holder(
+    name: &str,
+    port: u16,
+    servers: &str,
+    options: &[String],
+    zk: &Zk,
+    unsafe_no_lease: bool,
+) -> Overlap {
+    let proxy = Proxy::start(port);
+    let mut a = zklock(&proxy.connect());
+    a.args(options);
+    if unsafe_no_lease {
+        a.env("ZKLOCK_UNSAFE_NO_LEASE", "1");
+    }
+    overlap_scenario(name, a, servers, options, zk, |_| proxy.freeze(), |_| {})
 }
