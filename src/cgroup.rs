@@ -19,9 +19,9 @@ pub struct Cgroup {
 }
 
 impl Cgroup {
-    /// Where the cgroup would be, or why there can be none; nothing is created yet (the
-    /// watchdog needs the paths before the command runs, the cycle needs no mkdir until then).
-    pub fn plan() -> Result<Cgroup, String> {
+    /// Creates the cgroup just before the command starts, or says why it cannot. One per
+    /// zklock, never freed: the command, the sweep and the watchdog all refer to it.
+    pub fn create() -> Result<&'static Cgroup, String> {
         let mount = v2_mount().ok_or("no cgroup v2 hierarchy is mounted")?;
         let own = std::fs::read_to_string("/proc/self/cgroup")
             .ok()
@@ -34,23 +34,19 @@ impl Cgroup {
         let dir = parent.join(format!("zklock-{}", std::process::id()));
         let c =
             |p: &Path| CString::new(p.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string());
-        Ok(Cgroup {
+        let cgroup = Cgroup {
             procs: c(&dir.join("cgroup.procs"))?,
             kill: c(&dir.join("cgroup.kill"))?,
             dir_c: c(&dir)?,
             dir,
-        })
-    }
-
-    /// Creates it, just before the command starts.
-    pub fn create(&self) -> Result<(), String> {
-        std::fs::create_dir(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        };
+        std::fs::create_dir(&cgroup.dir).map_err(|e| format!("{}: {e}", cgroup.dir.display()))?;
         // (The root cgroup has no cgroup.kill of its own: look in ours.)
-        if !self.dir.join("cgroup.kill").exists() {
-            self.remove();
+        if !cgroup.dir.join("cgroup.kill").exists() {
+            cgroup.remove();
             return Err("the kernel has no cgroup.kill (Linux 5.14+)".into());
         }
-        Ok(())
+        Ok(Box::leak(Box::new(cgroup)))
     }
 
     pub fn dir(&self) -> &Path {

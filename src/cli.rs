@@ -111,27 +111,6 @@ fn is_bare(command: &clap::Command, args: &[std::ffi::OsString]) -> bool {
     false
 }
 
-impl Command {
-    /// Whether this subcommand runs a command under a lock or leadership (and so needs the
-    /// watchdog).
-    pub fn runs_a_command(&self) -> bool {
-        match self {
-            Command::Lock(_) => true,
-            Command::Elect(args) => !(args.leader || args.observe),
-            Command::Watch(_) | Command::Ls(_) => false,
-        }
-    }
-
-    /// Whether the command is to run in a cgroup of its own (`--cgroup`).
-    pub fn wants_cgroup(&self) -> bool {
-        match self {
-            Command::Lock(args) => args.run.cgroup,
-            Command::Elect(args) => args.run.cgroup && self.runs_a_command(),
-            Command::Watch(_) | Command::Ls(_) => false,
-        }
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command while holding a lock (the default subcommand)

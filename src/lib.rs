@@ -40,32 +40,10 @@ pub fn run(cli: Cli) -> i32 {
 
 fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
     let connection = connect::Connection::resolve(cli.connection)?;
-    let runs = cli.command.runs_a_command();
-    let cgroup: Option<&'static cgroup::Cgroup> = if cli.command.wants_cgroup() {
-        match cgroup::Cgroup::plan() {
-            Ok(cgroup) => Some(Box::leak(Box::new(cgroup))),
-            Err(why) => {
-                diag.warn(format_args!("no cgroup for the command: {why}"));
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let guards = cmd::Guards {
-        // Test hook for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG.
-        // Never set it in production.
-        watchdog: runs && std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none(),
-        cgroup,
-    };
     // One thread: the command must be forked from the main thread (see child::spawn).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
-    let status = runtime.block_on(cmd::run(cli.command, &connection, guards, diag));
-    if let Some(cgroup) = cgroup {
-        cgroup.remove();
-    }
-    status
+    runtime.block_on(cmd::run(cli.command, &connection, diag))
 }

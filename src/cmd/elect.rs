@@ -12,12 +12,7 @@ use crate::error::{Error, Perm};
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
 
-pub async fn run(
-    connection: &Connection,
-    args: ElectArgs,
-    guards: super::Guards,
-    diag: &Diag,
-) -> Result<i32, Error> {
+pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
     if !(args.leader || args.observe) {
         let plan = Plan::new(
             Recipe::Latch,
@@ -26,7 +21,7 @@ pub async fn run(
             75,
             args.run,
         )?;
-        return lock::run(connection, plan, guards, diag).await;
+        return lock::run(connection, plan, diag).await;
     }
     recipe::validate_path(&args.path)?;
     let mut signals = super::listen()?;

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use crate::cgroup::Cgroup;
 use crate::child;
 use crate::cli::{LockArgs, RunArgs};
 use crate::connect::Connection;
@@ -24,6 +25,8 @@ pub struct Plan {
     pub patience: Patience,
     pub conflict_code: u8,
     pub stopping: Stopping,
+    /// `--cgroup`: the command runs in a cgroup of its own.
+    pub cgroup: bool,
 }
 
 impl Plan {
@@ -61,6 +64,7 @@ impl Plan {
                 signal: run.kill_signal,
                 grace: run.kill_grace,
             },
+            cgroup: run.cgroup,
         })
     }
 
@@ -92,12 +96,7 @@ pub fn default_id() -> String {
     format!("{}:{}", host.trim(), std::process::id())
 }
 
-pub async fn run(
-    connection: &Connection,
-    plan: Plan,
-    guards: super::Guards,
-    diag: &Diag,
-) -> Result<i32, Error> {
+pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = super::listen()?;
     child::become_subreaper();
     let started = Instant::now();
@@ -119,16 +118,7 @@ pub async fn run(
         started.elapsed()
     ));
     let lease = Lease::new(session.timeout, sent);
-    let outcome = hold(
-        &mut session,
-        &plan,
-        &node,
-        lease,
-        &mut signals,
-        guards,
-        diag,
-    )
-    .await;
+    let outcome = hold(&mut session, &plan, &node, lease, &mut signals, diag).await;
     let releasing = Instant::now();
     session.close(Some(&node.path), diag).await;
     diag.info(format_args!(
@@ -146,7 +136,6 @@ async fn hold(
     node: &OwnNode,
     mut lease: Lease,
     signals: &mut Listener,
-    guards: super::Guards,
     diag: &Diag,
 ) -> Result<i32, Error> {
     match recipe::acquire(
@@ -189,27 +178,34 @@ async fn hold(
     if plan.recipe == Recipe::Latch {
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
-    let cgroup = guards.cgroup.filter(|cgroup| match cgroup.create() {
-        Ok(()) => {
+    let cgroup = match plan.cgroup.then(Cgroup::create) {
+        Some(Ok(cgroup)) => {
             diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
-            true
+            Some(cgroup)
         }
-        Err(why) => {
+        Some(Err(why)) => {
             diag.warn(format_args!("no cgroup for the command: {why}"));
-            false
+            None
         }
-    });
-    // Forked only now, when a command is about to run: waiters and -n conflicts never pay for
-    // it, and a crowd of contenders does not start a crowd of helpers.
-    let watchdog = if guards.watchdog {
-        let w = Watchdog::start(cgroup)
-            .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?;
-        diag.debug(format_args!("watchdog pid {}", w.pid()));
-        Some(w)
-    } else {
-        None
+        None => None,
     };
-    let mut child = child::spawn(&plan.argv, &env, cgroup)?;
+    // Forked only now, when a command is about to run: waiters and -n conflicts never pay for
+    // it, and a crowd of contenders does not start a crowd of helpers. Test hook for the
+    // negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG; never set it.
+    let watchdog = match std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG") {
+        None => {
+            let w = Watchdog::start(cgroup)
+                .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?;
+            diag.debug(format_args!("watchdog pid {}", w.pid()));
+            Some(w)
+        }
+        Some(_) => None,
+    };
+    let mut child = child::spawn(&plan.argv, &env, cgroup).inspect_err(|_| {
+        if let Some(cgroup) = cgroup {
+            cgroup.remove();
+        }
+    })?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     match guard::supervise(
         session,

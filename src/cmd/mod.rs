@@ -7,7 +7,6 @@ pub mod watch;
 
 use std::future::Future;
 
-use crate::cgroup::Cgroup;
 use crate::cli::Command;
 use crate::connect::Connection;
 use crate::diag::Diag;
@@ -15,23 +14,10 @@ use crate::error::Error;
 use crate::signal::Listener;
 
 /// Runs one subcommand; returns the exit status.
-/// What holds the command's fate besides zklock's own guard: the watchdog process (forked
-/// when the command is about to start) and the command's cgroup, where there are such.
-#[derive(Clone, Copy, Default)]
-pub struct Guards {
-    pub watchdog: bool,
-    pub cgroup: Option<&'static Cgroup>,
-}
-
-pub async fn run(
-    command: Command,
-    connection: &Connection,
-    guards: Guards,
-    diag: &Diag,
-) -> Result<i32, Error> {
+pub async fn run(command: Command, connection: &Connection, diag: &Diag) -> Result<i32, Error> {
     match command {
-        Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, guards, diag).await,
-        Command::Elect(args) => elect::run(connection, args, guards, diag).await,
+        Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, diag).await,
+        Command::Elect(args) => elect::run(connection, args, diag).await,
         Command::Watch(args) => watch::run(connection, args, diag).await,
         Command::Ls(args) => ls::run(connection, args, diag).await,
     }
