@@ -29,6 +29,11 @@ pub struct Child {
     stopped: Option<i32>,
     /// The command's own cgroup, where zklock could make one.
     cgroup: Option<&'static Cgroup>,
+    /// A child of zklock that is not the command's (the watchdog).
+    spare: i32,
+    /// Sweep escaped descendants and the cgroup, not only the process group. Off only by the
+    /// test hook ZKLOCK_UNSAFE_NO_SWEEP, for a negative control; never set it.
+    sweep: bool,
 }
 
 /// Whether stdin is a terminal whose foreground process group is zklock's: then the command,
@@ -106,6 +111,8 @@ pub fn spawn(
                 terminal,
                 stopped: None,
                 cgroup,
+                spare: 0,
+                sweep: std::env::var_os("ZKLOCK_UNSAFE_NO_SWEEP").is_none(),
             })
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::CommandNotFound(format!(
@@ -197,15 +204,24 @@ impl Child {
         }
     }
 
+    /// Never sweeps `pid` (the watchdog, also a child of zklock).
+    pub fn spare(&mut self, pid: i32) {
+        self.spare = pid;
+    }
+
     /// After the command exited: true while anything of it remains, that is a process in its
-    /// group, or a child of zklock other than `except` (the watchdog). Descendants that left
-    /// the group (`setsid`) come back to zklock, their subreaper, when their parent dies.
-    pub fn leftovers_alive(&mut self, except: i32) -> bool {
+    /// group or its cgroup, or another child of zklock (but the spared watchdog): descendants
+    /// that left the group (`setsid`) come back to zklock, their subreaper, when their parent
+    /// dies.
+    pub fn leftovers_alive(&mut self) -> bool {
+        if !self.sweep {
+            return self.group_alive();
+        }
         self.reap();
         // SAFETY: signal 0 only checks for existence.
         let group = unsafe { libc::kill(-self.pid, 0) == 0 };
         let contained = self.cgroup.is_some_and(|c| !c.pids().is_empty());
-        group || contained || own_children().into_iter().any(|pid| pid != except)
+        group || contained || own_children().into_iter().any(|pid| pid != self.spare)
     }
 
     /// Removes the command's cgroup once it is empty.
@@ -215,10 +231,14 @@ impl Child {
         }
     }
 
-    /// Sends `sig` (and SIGCONT) to the command's group and to every other child of zklock but
-    /// `except`, with their own process groups.
-    pub fn signal_leftovers(&mut self, sig: Signal, except: i32) {
+    /// Sends `sig` (and SIGCONT) to everything of the command: its group, its cgroup, and
+    /// every other child of zklock but the spared one, with their own process groups. What
+    /// stops the command for the lease, and what it left behind when it exits.
+    pub fn stop_all(&self, sig: Signal) {
         self.signal(sig);
+        if !self.sweep {
+            return;
+        }
         if let Some(cgroup) = self.cgroup {
             if sig == Signal::KILL {
                 cgroup.kill_all();
@@ -233,7 +253,7 @@ impl Child {
                 }
             }
         }
-        for pid in own_children().into_iter().filter(|pid| *pid != except) {
+        for pid in own_children().into_iter().filter(|pid| *pid != self.spare) {
             // SAFETY: kill and getpgid on a child of ours (not yet reaped, so not reused).
             unsafe {
                 let group = libc::getpgid(pid);

@@ -146,19 +146,20 @@ pub async fn supervise(
     }
     signal::forward_to(child.pid());
 
-    // Test hook for the negative control of the sweep: without it, descendants that left the
-    // command's group outlive the release. Never set it in production.
-    let sweep = std::env::var_os("ZKLOCK_UNSAFE_NO_SWEEP").is_none();
-    let except = watchdog.map_or(0, Watchdog::pid);
+    if let Some(w) = watchdog {
+        child.spare(w.pid());
+    }
     // Set when the command has exited: its status, while its leftovers are being stopped.
     let mut exited: Option<i32> = None;
     let mut draining = tokio::time::interval(Duration::from_millis(20));
     let status = loop {
         let now = BootTime::now();
+        let mut newly_exited = false;
         if exited.is_none()
             && let Some(status) = child.reap()
         {
             exited = Some(status);
+            newly_exited = true;
             // Whatever the command left behind must be gone before the lock is released:
             // the kill signal, then SIGKILL after the grace, but never after the lease's own
             // SIGKILL deadline; the guard goes on probing meanwhile.
@@ -169,17 +170,6 @@ pub async fn supervise(
             };
             let until = (now + grace).min(lease.hard_kill_at());
             hard_kill_at = Some(hard_kill_at.map_or(until, |at| at.min(until)));
-            // Most commands leave nothing: then there is no one to signal.
-            let left = if sweep {
-                child.leftovers_alive(except)
-            } else {
-                child.group_alive()
-            };
-            if left && sweep {
-                child.signal_leftovers(stopping.signal, except);
-            } else if left {
-                child.signal(stopping.signal);
-            }
         }
         if let Some(sig) = child.take_stop() {
             diag.info(format_args!(
@@ -187,21 +177,16 @@ pub async fn supervise(
             ));
         }
         if let Some(status) = exited {
-            let alive = if sweep {
-                child.leftovers_alive(except)
-            } else {
-                child.group_alive()
-            };
-            if !alive {
+            if !child.leftovers_alive() {
                 break status;
+            }
+            // Most commands leave nothing; whatever they did leave gets the kill signal.
+            if newly_exited {
+                child.stop_all(stopping.signal);
             }
         }
         if hard_kill_at.is_some_and(|at| now >= at) {
-            if exited.is_some() && sweep {
-                child.signal_leftovers(Signal::KILL, except);
-            } else {
-                child.signal(Signal::KILL);
-            }
+            child.stop_all(Signal::KILL);
             hard_kill_at = None;
         }
         if lease_enforced {
@@ -217,7 +202,7 @@ pub async fn supervise(
                         "{why}; sending {} to the command",
                         stopping.signal
                     ));
-                    child.signal(stopping.signal);
+                    child.stop_all(stopping.signal);
                     lost = Some(why);
                     hard_kill_at = Some(lease.hard_kill_at());
                 }
@@ -242,7 +227,7 @@ pub async fn supervise(
                 let grace_end = BootTime::now() + stopping.grace;
                 hard_kill_at = Some(hard_kill_at.map_or(grace_end, |at| at.min(grace_end)));
             }
-            _ = sleep_until(hard_kill) => {}
+            _ = crate::recipe::sleep_until(hard_kill.map(tokio::time::Instant::into_std)) => {}
             _ = draining.tick(), if exited.is_some() => {}
             _ = tokio::time::sleep_until(next_probe), if pending.is_none() && lost.is_none() => {
                 pending = Some(Box::pin(probe(&client, node, session.id)));
@@ -308,14 +293,6 @@ pub async fn supervise(
     }
 }
 
-/// Sleeps until `at`, or forever when there is none.
-async fn sleep_until(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
 fn lose_now(
     lost: &mut Option<String>,
     hard_kill_at: &mut Option<BootTime>,
@@ -327,7 +304,7 @@ fn lose_now(
         diag.warn(format_args!("lost: {why}; killing the command"));
         *lost = Some(why);
     }
-    child.signal(Signal::KILL);
+    child.stop_all(Signal::KILL);
     *hard_kill_at = None;
 }
 
