@@ -157,14 +157,14 @@ pub async fn create(
 /// ancestor that exists, so a lock directory inside a protected tree is protected too.
 async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
     let client = &session.client;
-    let mut missing = vec![dir];
+    let mut below = dir;
     let acl = match session.connection.security.directory_acl() {
         Some(acl) => acl,
         None => loop {
-            let parent = parent_of(missing[missing.len() - 1]);
+            let parent = parent_of(below);
             match retry_on_loss(|| client.get_acl(parent)).await {
                 Ok((acl, _)) => break inheritable(parent, acl)?,
-                Err(zookeeper_client::Error::NoNode) if parent != "/" => missing.push(parent),
+                Err(zookeeper_client::Error::NoNode) if parent != "/" => below = parent,
                 Err(zookeeper_client::Error::NoNode) => return Err(chroot_missing()),
                 Err(zookeeper_client::Error::NoAuth) => {
                     return Err(Error::Refused(format!(

@@ -155,14 +155,14 @@ fn line(entry: &Entry, args: &LsArgs) -> String {
             name.clone()
         };
     }
+    // Reading an ACL needs read (or admin) too, so it is usually unknown for a denied node.
+    let acl = entry
+        .acl
+        .as_deref()
+        .map(|a| format!("  acl={}", acl::list_text(a)))
+        .unwrap_or_default();
     let Some((_, stat)) = &entry.detail else {
         if entry.denied {
-            // Reading the ACL needs read (or admin) too, so it is usually unknown here.
-            let acl = entry
-                .acl
-                .as_deref()
-                .map(|a| format!("  acl={}", acl::list_text(a)))
-                .unwrap_or_default();
             return format!("{:<10} {name} (not authorized to read){acl}", "-");
         }
         return format!("{:<10} {name} (deleted while listing)", "-");
@@ -188,10 +188,7 @@ fn line(entry: &Entry, args: &LsArgs) -> String {
         text.push('\t');
         text.push_str(&data);
     }
-    if let Some(acl) = &entry.acl {
-        text.push_str("  acl=");
-        text.push_str(&acl::list_text(acl));
-    }
+    text.push_str(&acl);
     text
 }
 
