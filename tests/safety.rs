@@ -297,12 +297,15 @@ fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
         read(&holder.stderr)
     );
     let stderr = read(&holder.stderr);
+    let escaped: i32 = read(&dir.join("escaped")).trim().parse().expect("pid");
     if cgroup && let Some(why) = stderr.split("no cgroup for the command: ").nth(1) {
         eprintln!("skipped: zklock could make no cgroup here: {}", why.trim());
         holder.process.signal(libc::SIGKILL);
+        // SAFETY: kill on a pid this test's command started.
+        unsafe { libc::kill(escaped, libc::SIGKILL) };
+        Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
         return None;
     }
-    let escaped: i32 = read(&dir.join("escaped")).trim().parse().expect("pid");
     holder.process.signal(libc::SIGKILL);
     let died = eventually(Duration::from_secs(2), || !alive(escaped));
     if !died {
@@ -353,6 +356,7 @@ fn a_normal_run_leaves_no_cgroup_behind() {
         }
         None => eprintln!("skipped: zklock could make no cgroup here"),
     }
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }
 
 #[test]
@@ -393,4 +397,5 @@ fn the_watchdog_ignores_a_stray_term_and_leaves_with_zklock() {
         eventually(Duration::from_secs(2), || !alive(watchdog)),
         "the watchdog outlived zklock"
     );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }

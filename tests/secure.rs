@@ -411,6 +411,11 @@ fn bad_security_files_are_usage_errors_naming_the_file() {
         .args([&path, "--", "true"]));
     assert_eq!(ran.code, Some(64), "{ran:?}");
     assert!(one_line(&ran).contains(&show(&missing)), "{ran:?}");
+    // A usage error creates nothing.
+    assert!(
+        !alice_tls().exists(&path),
+        "a refused zklock created {path}"
+    );
 }
 
 #[test]
