@@ -45,15 +45,8 @@ async fn observe_across_sessions(
     let mut shown: Option<Option<String>> = None;
     let mut first = true;
     loop {
-        let session = match super::unless_stopped(signals, Session::connect(connection, diag)).await
-        {
-            Ok(session) => session,
-            Err(e) if first || matches!(e, Error::Interrupted(_)) => return Err(e),
-            Err(e) => {
-                diag.warn(format_args!("{e}; retrying"));
-                continue;
-            }
-        };
+        let session =
+            super::unless_stopped(signals, super::connect_again(connection, first, diag)).await?;
         first = false;
         let outcome = super::unless_stopped(signals, observe(&session, args, &mut shown)).await;
         // A request in flight when the session expired fails with its own error.

@@ -23,6 +23,22 @@ pub async fn run(command: Command, connection: &Connection, diag: &Diag) -> Resu
     }
 }
 
+/// Opens a session for `watch` and `elect --observe`, which carry on across expiries: the
+/// first connect's failure is the user's answer, a later one is retried (and said on stderr).
+async fn connect_again(
+    connection: &Connection,
+    first: bool,
+    diag: &Diag,
+) -> Result<crate::connect::Session, Error> {
+    loop {
+        match crate::connect::Session::connect(connection, diag).await {
+            Ok(session) => return Ok(session),
+            Err(e) if first => return Err(e),
+            Err(e) => diag.warn(format_args!("{e}; retrying")),
+        }
+    }
+}
+
 /// Installs the signal listener before anything touches ZooKeeper, so a SIGTERM during the
 /// connect or the wait is handled (and nothing left behind) rather than fatal.
 fn listen() -> Result<Listener, Error> {

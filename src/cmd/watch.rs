@@ -38,14 +38,7 @@ pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Resul
     let mut first = true;
     loop {
         let session = tokio::select! {
-            session = Session::connect(connection, diag) => match session {
-                Ok(session) => session,
-                Err(e) if first => return Err(e),
-                Err(e) => {
-                    diag.warn(format_args!("{e}; retrying"));
-                    continue;
-                }
-            },
+            session = super::connect_again(connection, first, diag) => session?,
             sig = signals.terminating() => return runner.stop(sig).await,
         };
         let outcome = follow(&session, &args, &mut runner, &mut signals, first, diag).await;
