@@ -1,0 +1,275 @@
+//! The safety monitor: while the command runs, keep proving the session and our node alive, and
+//! stop the command before the earliest moment the server could hand the lock to someone else.
+//!
+//! ZooKeeper's leader may expire a session T after the last contact it recorded, and a client
+//! cannot learn of that while cut off. An answer to a request sent at `S` proves the server
+//! touched the session at or after `S`, so from the latest such `S_ok` the command is safe until
+//! `S_ok + T` (leader link up) or about `S_ok + 0.65 T` (client on an isolated follower). We send
+//! the kill signal at `S_ok + 0.35 T` and SIGKILL at `S_ok + 0.5 T`. ../shared/SAFETY.md has the
+//! facts behind these numbers.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use zookeeper_client::{Client, EventType, OneshotWatcher, SessionState, Stat};
+
+use crate::child::Child;
+use crate::connect::Session;
+use crate::diag::Diag;
+use crate::lease::{BootTime, Lease};
+use crate::recipe::OwnNode;
+use crate::signal::{self, Caught, Listener, Signal};
+use crate::watchdog::Watchdog;
+
+mod supervisor;
+#[cfg(test)]
+mod tests;
+
+use supervisor::{Alarm, Clock, Command, Link, Wakeups, watch_over};
+
+/// What one probe (`sync` plus a stat of our node) found.
+#[derive(Debug)]
+pub enum Probe {
+    /// Both answered and the node is still ours; the session was alive at this send time.
+    Alive(BootTime),
+    /// The node is gone or belongs to another session: the lock is lost.
+    Lost(String),
+    /// No usable answer (connection lost, say): the lease just ages.
+    NoAnswer(String),
+}
+
+/// Sends a `sync` (which goes through the leader, so its answer proves the leader link) and a
+/// stat of our node, pipelined: one round trip.
+pub fn probe(
+    client: &Client,
+    node: &OwnNode,
+    session_id: i64,
+) -> impl Future<Output = Probe> + 'static {
+    let client = client.clone();
+    let node = node.clone();
+    async move {
+        let sent = BootTime::now();
+        let sync = client.sync("/");
+        let stat = client.check_stat(&node.path);
+        let (sync, stat) = (sync.await, stat.await);
+        match (sync, stat) {
+            (Ok(()), Ok(Some(stat)))
+                if stat.ephemeral_owner == session_id && stat.czxid == node.czxid =>
+            {
+                Probe::Alive(sent)
+            }
+            (Ok(()), Ok(Some(stat))) => Probe::Lost(format!(
+                "{} now belongs to session {:#x}",
+                node.path, stat.ephemeral_owner
+            )),
+            (Ok(()), Ok(None)) => Probe::Lost(format!("{} was deleted", node.path)),
+            (Err(e), _) | (_, Err(e)) => Probe::NoAnswer(e.to_string()),
+        }
+    }
+}
+
+/// Probes until one answers; used once before the command starts when the lease is stale.
+pub async fn refresh(
+    session: &Session,
+    node: &OwnNode,
+    lease: &mut Lease,
+    diag: &Diag,
+) -> Result<(), String> {
+    loop {
+        let attempt = probe(&session.client, node, session.id);
+        match tokio::time::timeout(lease.probe_interval() * 2, attempt).await {
+            Ok(Probe::Alive(sent)) => {
+                lease.renew(sent);
+                if lease.is_fresh(BootTime::now()) {
+                    return Ok(());
+                }
+            }
+            Ok(Probe::Lost(why)) => return Err(why),
+            Ok(Probe::NoAnswer(why)) => diag.debug(format_args!("probe: {why}")),
+            Err(_) => diag.debug(format_args!("probe: no answer")),
+        }
+        if session.states.peek_state().is_terminated() {
+            return Err(format!("session {}", session.states.peek_state()));
+        }
+    }
+}
+
+/// How to stop the command, from `--kill-signal` and `--kill-grace`.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopping {
+    pub signal: Signal,
+    pub grace: Duration,
+}
+
+/// How the command's run ended.
+#[derive(Debug)]
+pub enum Ending {
+    /// The command exited with this status while the lock was held throughout.
+    Exited(i32),
+    /// The lock was lost; the command was stopped (its status is of no interest).
+    Lost(String),
+}
+
+pub type PendingProbe = Pin<Box<dyn Future<Output = Probe>>>;
+
+/// Runs the safety monitor (supervisor.rs) on the real command and session until the command
+/// and everything it left are gone. The watchdog, when there is one, is told the group and
+/// each new SIGKILL deadline, so the command cannot outlive the lease even if zklock stops.
+#[allow(clippy::too_many_arguments)]
+pub async fn supervise(
+    session: &mut Session,
+    node: &OwnNode,
+    lease: Lease,
+    child: &mut Child,
+    signals: &mut Listener,
+    stopping: Stopping,
+    watchdog: Option<&Watchdog>,
+    diag: &Diag,
+) -> Ending {
+    // Test hook for the negative control in tests/safety.rs: without the lease, a partitioned
+    // holder runs on after the server expired it. Never set it in production.
+    let enforce_lease = std::env::var_os("ZKLOCK_UNSAFE_NO_LEASE").is_none();
+    if let Some(w) = watchdog {
+        // The first deadline, which watch_over publishes again; the helper arms its timer now.
+        let deadline = if enforce_lease {
+            lease.hard_kill_at()
+        } else {
+            BootTime(i64::MAX)
+        };
+        w.guard(child.pid(), deadline);
+        child.spare(w.pid());
+    }
+    signal::forward_to(child.pid());
+    let arming = Some(arm(&session.client, &node.path));
+    let mut link = SessionLink {
+        session,
+        node,
+        arming,
+    };
+    let mut command = Guarded { child, watchdog };
+    let ending = watch_over(
+        &BootClock,
+        &mut link,
+        &mut command,
+        signals,
+        lease,
+        stopping,
+        enforce_lease,
+        diag,
+    )
+    .await;
+    signal::forward_to(0);
+    child.take_back_terminal();
+    child.remove_cgroup();
+    if let Some(w) = watchdog {
+        w.stand_down();
+    }
+    ending
+}
+
+struct BootClock;
+
+impl Clock for BootClock {
+    fn now(&self) -> BootTime {
+        BootTime::now()
+    }
+}
+
+impl Wakeups for Listener {
+    fn next(&mut self) -> impl Future<Output = Caught> {
+        Listener::next(self)
+    }
+}
+
+/// The command as zklock spawned it, with its watchdog.
+struct Guarded<'a> {
+    child: &'a mut Child,
+    watchdog: Option<&'a Watchdog>,
+}
+
+impl Command for Guarded<'_> {
+    fn reap(&mut self) -> Option<i32> {
+        self.child.reap()
+    }
+    fn take_stop(&mut self) -> Option<Signal> {
+        self.child.take_stop()
+    }
+    fn leftovers_alive(&mut self) -> bool {
+        self.child.leftovers_alive()
+    }
+    fn signal(&self, sig: Signal) {
+        self.child.signal(sig)
+    }
+    fn stop_all(&self, sig: Signal) {
+        self.child.stop_all(sig)
+    }
+    fn publish(&self, deadline: BootTime) {
+        if let Some(w) = self.watchdog {
+            w.extend(deadline);
+        }
+    }
+}
+
+/// The session, and the exists-watch on our node that stops the command within a round trip
+/// of an operator's delete.
+struct SessionLink<'a> {
+    session: &'a mut Session,
+    node: &'a OwnNode,
+    arming: Option<Arming>,
+}
+
+impl Link for SessionLink<'_> {
+    fn probe(&self) -> PendingProbe {
+        Box::pin(probe(&self.session.client, self.node, self.session.id))
+    }
+
+    async fn alarm(&mut self) -> Alarm {
+        let deleted = || Alarm::Lost(format!("{} was deleted", self.node.path));
+        let session = &mut *self.session;
+        tokio::select! {
+            state = session.states.changed() => match state {
+                SessionState::Disconnected => Alarm::Disconnected,
+                s if s.is_terminated() => Alarm::Lost(format!("session {s}")),
+                s => Alarm::Noted(format!("session {s}")),
+            },
+            armed = async { self.arming.as_mut().expect("guarded by the select condition").await }, if self.arming.is_some() => {
+                self.arming = None;
+                match armed {
+                    Ok((Some(_), watcher)) => {
+                        session.kept_watch = Some(Box::pin(watcher.changed()));
+                        Alarm::Noted(format!("watching {}", self.node.path))
+                    }
+                    Ok((None, _)) => deleted(),
+                    // The session is over or reconnecting; the state watcher and the probes say which.
+                    Err(e) => Alarm::Noted(format!("watching {}: {e}", self.node.path)),
+                }
+            }
+            event = async { session.kept_watch.as_mut().expect("guarded by the select condition").await }, if session.kept_watch.is_some() => {
+                session.kept_watch = None;
+                match event.event_type {
+                    EventType::NodeDeleted => deleted(),
+                    EventType::Session => Alarm::Noted("watch: session event".into()),
+                    _ => {
+                        self.arming = Some(arm(&session.client, &self.node.path));
+                        Alarm::Noted(format!("{} changed; watching it again", self.node.path))
+                    }
+                }
+            }
+        }
+    }
+}
+
+type Arming =
+    Pin<Box<dyn Future<Output = Result<(Option<Stat>, OneshotWatcher), zookeeper_client::Error>>>>;
+
+/// Sets an exists-watch on our node.
+///
+/// This is the one request per cycle that the bare protocol (create, list, delete, close) does
+/// not send, and it replaces the delete that closing the session makes unnecessary. It pays
+/// for itself: an operator's delete stops the command within a round trip instead of at the
+/// next probe.
+fn arm(client: &Client, path: &str) -> Arming {
+    let (client, path) = (client.clone(), path.to_string());
+    Box::pin(async move { client.check_and_watch_stat(&path).await })
+}
