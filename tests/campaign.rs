@@ -1,8 +1,18 @@
 //! The fault campaign: K zklocks contend for one lock on a three-server ensemble while a nemesis
-//! freezes and cuts their connections, stops servers, kills the leader, and SIGKILLs and
-//! SIGSTOPs zklocks (whose commands have a grandchild beating too).
+//! freezes and cuts their connections, stops servers, kills the leader, SIGKILLs and SIGSTOPs
+//! zklocks, and freezes a whole zklock "host" (zklock, its watchdog and its command) past the
+//! session timeout, as a suspend would; each command has grandchildren beating too, one in the
+//! group and, where zklock can make a cgroup (`--cgroup`), one that left it with `setsid`.
+//! A `zklock watch` follows a config node through it all, and a rolling restart of every
+//! server at the end.
 //! The checker asserts no two commands ever ran at once, fencing tokens increase in start order,
-//! no counter update was lost, and nothing is left in the lock directory.
+//! no counter update was lost, the watch saw the last change, and nothing is left in the lock
+//! directory.
+//!
+//! The negative controls are deterministic and live beside the rule they guard: without the
+//! lease, the watchdog, the sweep or the cgroup (tests/safety.rs), on a clock that stops during
+//! a suspend (src/guard/tests.rs), with the crate's persistent-watch bug (tests/watch.rs).
+//! A real suspend cannot be made in a test; the boot-clock jump is covered by the unit test.
 //!
 //! CI runs a short campaign; a longer one: `ZKLOCK_CAMPAIGN_SECS=300 cargo test --release
 //! --test campaign -- --nocapture`. Replay a failure with `ZKLOCK_CAMPAIGN_SEED=<seed>`.
@@ -54,18 +64,33 @@ struct Run {
 
 /// The command: about 1.3 s under the lock, longer than the lease's kill deadline (0.35 T with
 /// T = 2 s), so a partition of the holder has to be caught by the lease, not outlasted. A
-/// grandchild in its process group beats too (as `$$`, the command's pid), so a grandchild
-/// that outlives a kill of its zklock shows up as an overlap; it gives up after ~8 s, and
-/// nothing holds zklock's pipes, so even a survivor cannot hang the campaign.
-fn script(dir: &Path) -> String {
+/// grandchild in its process group beats too (as `$$`, the command's pid), and with `setsid`
+/// another that left the group and session, so a descendant that outlives a kill of its zklock
+/// shows up as an overlap; they give up after ~8 s, and nothing holds zklock's pipes, so even a
+/// survivor cannot hang the campaign.
+fn script(dir: &Path, setsid: bool) -> String {
     let (log, counter) = (dir.join("log"), dir.join("counter"));
     let (log, counter) = (log.display(), counter.display());
+    let beat = |pid: &str| {
+        format!(
+            "j=0; while [ $j -lt 250 ]; do echo \"hb $(date +%s%N) 0 {pid}\" >> {log}; sleep 0.03; j=$((j+1)); done"
+        )
+    };
+    let (escape, reap) = if setsid {
+        (
+            format!("setsid sh -c '{}' $$ & sgc=$!; ", beat("$0")),
+            "kill $sgc; wait $sgc; ",
+        )
+    } else {
+        (String::new(), "")
+    };
     format!(
         "exec >/dev/null 2>&1; echo \"start $(date +%s%N) $ZKLOCK_FENCING_TOKEN $$\" >> {log}; c=$(cat {counter}); \
-         (j=0; while [ $j -lt 250 ]; do echo \"hb $(date +%s%N) 0 $$\" >> {log}; sleep 0.03; j=$((j+1)); done) & gc=$!; i=0; \
+         ({}) & gc=$!; {escape}i=0; \
          while [ $i -lt 50 ]; do echo \"hb $(date +%s%N) 0 $$\" >> {log}; sleep 0.02; i=$((i+1)); done; \
-         kill $gc; wait $gc; \
-         echo $((c+1)) > {counter}.$$ && mv {counter}.$$ {counter}; echo \"end $(date +%s%N) 0 $$\" >> {log}"
+         kill $gc; wait $gc; {reap}\
+         echo $((c+1)) > {counter}.$$ && mv {counter}.$$ {counter}; echo \"end $(date +%s%N) 0 $$\" >> {log}",
+        beat("$$")
     )
 }
 
@@ -131,6 +156,27 @@ fn fault_campaign_never_runs_two_commands_at_once() {
     let dir = workdir("campaign");
     std::fs::write(dir.join("counter"), "0").expect("counter");
     let path = "/campaign/lock";
+    let cgroup = cgroup_works(&ensemble.connect());
+    let script = script(&dir, cgroup);
+
+    // A watch on the ensemble itself (no proxy): server faults and the rolling restart at the
+    // end move it from server to server.
+    let config = "/campaign/config";
+    let inspector = Zk::connect(&ensemble.connect());
+    inspector.create(config, b"");
+    let watch = Streaming::spawn(
+        zklock(&ensemble.connect()).args([
+            "-v",
+            "--session-timeout",
+            "6s",
+            "watch",
+            "-R",
+            "--json",
+            config,
+        ]),
+        "campaign-watch",
+    );
+    watch.wait_stderr("watching ", Duration::from_secs(30));
 
     let stop = Arc::new(AtomicBool::new(false));
     let running: Arc<Mutex<Vec<i32>>> = Arc::new(Mutex::new(vec![0; CONTENDERS]));
@@ -146,11 +192,15 @@ fn fault_campaign_never_runs_two_commands_at_once() {
                 stop.clone(),
                 running.clone(),
                 statuses.clone(),
-                script(&dir),
+                script.clone(),
             );
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
-                    let process = Background::spawn(zklock(&servers).args([
+                    let mut command = zklock(&servers);
+                    if cgroup {
+                        command.arg("--cgroup");
+                    }
+                    let process = Background::spawn(command.args([
                         "--id",
                         &k.to_string(),
                         "--session-timeout",
@@ -180,7 +230,6 @@ fn fault_campaign_never_runs_two_commands_at_once() {
         })
         .collect();
 
-    let inspector = Zk::connect(&ensemble.connect());
     let mut faults: BTreeMap<&str, usize> = BTreeMap::new();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < deadline {
@@ -190,7 +239,7 @@ fn fault_campaign_never_runs_two_commands_at_once() {
             0 => holder(&inspector, path).unwrap_or_else(|| rng.below(CONTENDERS)),
             _ => rng.below(CONTENDERS),
         };
-        let kind = match rng.below(6) {
+        let kind = match rng.below(7) {
             0 => {
                 proxies[client].iter().for_each(Proxy::freeze);
                 std::thread::sleep(rng.millis(300, 3000));
@@ -225,6 +274,31 @@ fn fault_campaign_never_runs_two_commands_at_once() {
                 unsafe { libc::kill(pid, libc::SIGKILL) };
                 "SIGKILL a zklock"
             }
+            5 => {
+                // What a suspend of the zklock's host looks like from outside: zklock, its
+                // watchdog and its command (its cgroup too) all stop, past T; on resume the
+                // first wake-up of zklock or of the watchdog kills the command.
+                let pid = running.lock().expect("lock")[client];
+                if pid <= 0 {
+                    continue;
+                }
+                let (supervisors, command) = host_of(pid);
+                let all = || supervisors.iter().chain(&command);
+                all().for_each(|p| signal(*p, libc::SIGSTOP));
+                std::thread::sleep(rng.millis(1000, 4000));
+                // zklock and its watchdog wake first here; on a real resume the command would
+                // wake with them and could run for the few milliseconds the kill takes (README:
+                // what it does not guarantee).
+                supervisors.iter().for_each(|p| signal(*p, libc::SIGCONT));
+                let group = command.iter().find(|p| **p < 0).copied();
+                // SAFETY: signal 0 only checks for existence.
+                let gone = || group.is_none_or(|g| unsafe { libc::kill(g, 0) } != 0);
+                if !eventually(Duration::from_secs(10), gone) {
+                    eprintln!("campaign: a frozen host's command outlived the resume by 10 s");
+                }
+                all().for_each(|p| signal(*p, libc::SIGCONT));
+                "freeze a zklock's host"
+            }
             _ => {
                 // A debugger, an admin's kill -STOP, a starved process: often longer than T,
                 // so the session expires and the next holder starts while zklock is stopped.
@@ -242,6 +316,12 @@ fn fault_campaign_never_runs_two_commands_at_once() {
         };
         *faults.entry(kind).or_default() += 1;
     }
+    // A rolling restart, as an upgrade does it: the watch's server is among them.
+    for server in 0..3 {
+        ensemble.kill(server);
+        ensemble.restart(server);
+    }
+    *faults.entry("rolling restart").or_default() += 1;
     stop.store(true, Ordering::SeqCst);
     for worker in workers {
         worker.join().expect("worker");
@@ -283,4 +363,81 @@ fn fault_campaign_never_runs_two_commands_at_once() {
     eprintln!("campaign: overlaps 0");
     drop(proxies);
     inspector.assert_empty_soon(path, Duration::from_secs(15));
+
+    // The watch survived every reconnect: a change made after them all is reported.
+    let last = format!("final-{seed}");
+    Zk::connect(&ensemble.connect()).set(config, last.as_bytes());
+    assert!(
+        eventually(Duration::from_secs(30), || read(&watch.stdout)
+            .contains(&last)),
+        "the watch missed the change after the restarts (seed {seed}); it said: {}\n{}",
+        read(&watch.stdout),
+        read(&watch.stderr)
+    );
+    watch.process.signal(libc::SIGTERM);
+}
+
+/// Whether zklock can run a command in a cgroup of its own here (then the command gets a
+/// `setsid` grandchild too; without a cgroup that one would survive a SIGKILL of zklock).
+fn cgroup_works(servers: &str) -> bool {
+    let ran = run(zklock(servers).args(["-vv", "--cgroup", "/campaign/probe", "--", "true"]));
+    let works = ran.stderr.contains("zklock: cgroup ");
+    if !works {
+        eprintln!(
+            "campaign: no cgroup here, so no setsid grandchild: {}",
+            ran.stderr.trim()
+        );
+    }
+    works
+}
+
+/// What a host freeze stops: zklock and its watchdog, and the command: its process group and
+/// every process of its cgroup.
+fn host_of(zklock: i32) -> (Vec<i32>, Vec<i32>) {
+    let (mut supervisors, mut command) = (vec![zklock], vec![]);
+    for child in read_list(&format!("/proc/{zklock}/task/{zklock}/children")) {
+        // The watchdog leads a session of its own; the command leads only its process group.
+        let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        let session = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(3))
+            .and_then(|s| s.parse::<i32>().ok());
+        if session == Some(child) {
+            supervisors.push(child);
+            continue;
+        }
+        command.extend([child, -child]);
+        if let Some(cgroup) = cgroup_dir(child) {
+            command.extend(read_list(&format!("{}/cgroup.procs", cgroup.display())));
+        }
+    }
+    (supervisors, command)
+}
+
+fn read_list(file: &str) -> Vec<i32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// The directory of `pid`'s cgroup v2, if it is one zklock made.
+fn cgroup_dir(pid: i32) -> Option<std::path::PathBuf> {
+    let own = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let relative = own.lines().find_map(|l| l.strip_prefix("0::"))?.to_string();
+    if !relative.rsplit('/').next()?.starts_with("zklock-") {
+        return None;
+    }
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mount = info.lines().find_map(|line| {
+        let (before, after) = line.split_once(" - ")?;
+        (after.split_whitespace().next()? == "cgroup2").then(|| before.split(' ').nth(4))?
+    })?;
+    Some(Path::new(mount).join(relative.trim_start_matches('/')))
+}
+
+fn signal(target: i32, sig: i32) {
+    // SAFETY: kill on processes of a zklock the worker spawned and has not reaped.
+    unsafe { libc::kill(target, sig) };
 }
