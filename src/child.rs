@@ -50,7 +50,7 @@ fn owns_terminal() -> bool {
 /// that forked exits, and only the main thread lives as long as zklock.
 /// With `cgroup`, the command moves into it before exec, so every descendant stays in it.
 pub fn spawn(
-    argv: &[String],
+    argv: &[std::ffi::OsString],
     env: &[(&str, String)],
     cgroup: Option<&'static Cgroup>,
 ) -> Result<Child, Error> {
@@ -116,9 +116,13 @@ pub fn spawn(
             })
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::CommandNotFound(format!(
-            "{program}: command not found"
+            "{}: command not found",
+            program.to_string_lossy()
         ))),
-        Err(e) => Err(Error::CannotExecute(format!("{program}: {e}"))),
+        Err(e) => Err(Error::CannotExecute(format!(
+            "{}: {e}",
+            program.to_string_lossy()
+        ))),
     }
 }
 

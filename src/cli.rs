@@ -46,26 +46,13 @@ impl Cli {
     /// argument not being a subcommand, rather than by a failed parse (which cost as much
     /// again, error suggestions included, on the path of every cron job).
     pub fn parse_args(mut args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
-        use clap::error::ErrorKind;
         use clap::{CommandFactory, FromArgMatches};
         let mut command = Cli::command();
         let bare = is_bare(&command, &args);
         if bare {
             args.insert(1.min(args.len()), "lock".into());
         }
-        let matches = match command.try_get_matches_from_mut(&args) {
-            Err(e)
-                if !bare
-                    && matches!(
-                        e.kind(),
-                        ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument
-                    ) =>
-            {
-                args.insert(1.min(args.len()), "lock".into());
-                command.try_get_matches_from_mut(&args)?
-            }
-            parsed => parsed?,
-        };
+        let matches = command.try_get_matches_from_mut(&args)?;
         let cli = Cli::from_arg_matches(&matches);
         // zklock parses once and exits: freeing clap's definition and matches would cost more
         // instructions than the parse (callgrind: ~180k of ~1.3M in a whole lock cycle); the
@@ -77,7 +64,9 @@ impl Cli {
 }
 
 /// Whether the first positional argument (skipping options and their values, as `lock` takes
-/// them) is something other than a subcommand: the bare form `zklock [OPTIONS] PATH -- CMD`.
+/// them) is a path rather than a subcommand: the bare form `zklock [OPTIONS] PATH -- CMD`. A
+/// word without a slash is taken for a mistyped subcommand (`zklock lss /x`), which clap then
+/// names with a suggestion.
 fn is_bare(command: &clap::Command, args: &[std::ffi::OsString]) -> bool {
     let Some(lock) = command.find_subcommand("lock") else {
         return false;
@@ -105,7 +94,7 @@ fn is_bare(command: &clap::Command, args: &[std::ffi::OsString]) -> bool {
                 rest.next();
             }
         } else {
-            return command.find_subcommand(arg.as_ref()).is_none();
+            return arg.contains('/') && command.find_subcommand(arg.as_ref()).is_none();
         }
     }
     false
@@ -170,7 +159,7 @@ pub struct ConnectionArgs {
 
     /// Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every
     /// safety deadline uses the negotiated value
-    #[arg(long, global = true, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, global = true, default_value = "30s", value_parser = parse_session_timeout, value_name = "DURATION")]
     pub session_timeout: Duration,
 
     /// Give up (exit 69) when no server answers within this; a server silent for a third of
@@ -304,9 +293,9 @@ pub struct RunArgs {
     #[arg(long, env = "ZKLOCK_CGROUP")]
     pub cgroup: bool,
 
-    /// The command and its arguments, after `--`
+    /// The command and its arguments, after `--` (any bytes, as flock passes them)
     #[arg(last = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// Options of `zklock elect`.
@@ -366,7 +355,7 @@ pub struct WatchArgs {
     /// Run this for each event (with ZKLOCK_EVENT, ZKLOCK_EVENT_PATH); events that arrive
     /// while it runs are coalesced into one follow-up run
     #[arg(last = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// Options of `zklock ls`.
@@ -393,8 +382,29 @@ pub struct LsArgs {
     pub json: bool,
 }
 
+/// The longest wait, grace or timeout zklock accepts: far beyond any use, and far from the
+/// clocks' limits (a deadline must fit an `Instant` and a boot-clock reading).
+const LONGEST: Duration = Duration::from_secs(10 * 365 * 86_400);
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (try 500ms, 30s, 2m)"))
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (try 500ms, 30s, 2m)"))?;
+    if d > LONGEST {
+        return Err("longer than 10 years, the most zklock accepts".into());
+    }
+    Ok(d)
+}
+
+/// A session timeout travels as milliseconds in a signed 32-bit field: about 24 days at most
+/// (servers allow far less: 20 tickTimes unless maxSessionTimeout says otherwise).
+fn parse_session_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.as_millis() > i32::MAX as u128 {
+        return Err("longer than the protocol's 24 days".into());
+    }
+    if d < Duration::from_millis(1) {
+        return Err("must be at least 1ms".into());
+    }
+    Ok(d)
 }
 
 /// Prints a clap error as one line (help and version as clap renders them) and returns the exit
@@ -413,13 +423,34 @@ pub fn usage_error(e: clap::Error) -> i32 {
             }
         }
         _ => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("bad usage");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("zklock: {first} (see zklock --help)");
+            eprintln!(
+                "zklock: {} (see zklock --help)",
+                one_line(&e.render().to_string())
+            );
             64
         }
     }
+}
+
+/// clap's message on one line: the error, the names it lists (a missing `<PATH>`), and its
+/// tip (a similar subcommand), without the usage that follows.
+fn one_line(text: &str) -> String {
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("bad usage");
+    let mut out = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    for line in lines {
+        if line.starts_with("tip:") {
+            out.push_str(&format!(" ({line})"));
+        } else {
+            out.push(' ');
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -29,7 +29,9 @@ pub enum Error {
     NoLeader(String),
     /// zklock was told to stop (SIGINT, SIGTERM, ...) before the command ran; exits 128+N.
     Interrupted(Signal),
-    /// Anything else ZooKeeper or the OS answered that we cannot act on.
+    /// The reader of stdout went away (a closed pipe): a quiet end, status 0.
+    OutputClosed,
+    /// Anything else ZooKeeper or the OS answered that we cannot act on: a bug in zklock.
     Other(String),
 }
 
@@ -47,6 +49,7 @@ impl Error {
             Error::NoSuchZnode(_) => 1,
             Error::NoLeader(_) => 3,
             Error::Interrupted(sig) => 128 + sig.0,
+            Error::OutputClosed => 0,
             Error::Other(_) => 70,
         }
     }
@@ -116,6 +119,7 @@ impl fmt::Display for Error {
             Error::NotAcquired { path, .. } => write!(f, "{path}: lock not acquired"),
             Error::NoSuchZnode(path) => write!(f, "{path}: no such znode"),
             Error::Interrupted(sig) => write!(f, "stopped by {sig}"),
+            Error::OutputClosed => f.write_str("stdout closed"),
             Error::Usage(m)
             | Error::Unavailable(m)
             | Error::Refused(m)

@@ -10,11 +10,13 @@ pub mod diag;
 pub mod error;
 pub mod guard;
 pub mod lease;
+pub mod out;
 pub mod recipe;
 pub mod render;
 pub mod security;
 pub mod signal;
 pub mod watchdog;
+pub mod znode;
 
 use cli::Cli;
 use diag::Diag;
@@ -26,6 +28,7 @@ pub fn run(cli: Cli) -> i32 {
     match dispatch(cli, &diag) {
         Ok(status) => status,
         Err(Error::Interrupted(sig)) => 128 + sig.0,
+        Err(Error::OutputClosed) => 0,
         // An expected outcome of -n and --wait, not a failure: -q silences it.
         Err(e @ Error::NotAcquired { .. }) => {
             diag.warn(format_args!("{e}"));

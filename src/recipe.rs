@@ -11,6 +11,7 @@ use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::lease::BootTime;
 use crate::signal::{Listener, Signal};
+use crate::znode;
 
 /// Which recipe a node takes part in; decides our node's name and whose names count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,39 +68,6 @@ fn sequence_of(recipe: Recipe, name: &str) -> Option<i64> {
             None
         }
     })
-}
-
-/// The path of child `name` under `parent` (which may be `/`).
-pub fn child_path(parent: &str, name: &str) -> String {
-    if parent == "/" {
-        format!("/{name}")
-    } else {
-        format!("{parent}/{name}")
-    }
-}
-
-/// Checks that `path` is an absolute znode path other than `/`.
-pub fn validate_path(path: &str) -> Result<(), Error> {
-    let bad = |why: &str| Err(Error::Usage(format!("bad path '{path}': {why}")));
-    if !path.starts_with('/') {
-        return bad("must start with /");
-    }
-    if path == "/" {
-        return bad("must name a znode below /");
-    }
-    if path.ends_with('/') {
-        return bad("must not end with /");
-    }
-    if path.chars().any(|c| c == '\0' || c.is_control()) {
-        return bad("contains a control character");
-    }
-    if path[1..]
-        .split('/')
-        .any(|part| part.is_empty() || part == "." || part == "..")
-    {
-        return bad("empty, '.' or '..' component");
-    }
-    Ok(())
 }
 
 /// Our own contender node, as created.
@@ -161,7 +129,7 @@ async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
     let acl = match session.connection.security.directory_acl() {
         Some(acl) => acl,
         None => loop {
-            let parent = parent_of(below);
+            let parent = znode::parent(below);
             match retry_on_loss(|| client.get_acl(parent)).await {
                 Ok((acl, _)) => break inheritable(parent, acl)?,
                 Err(zookeeper_client::Error::NoNode) if parent != "/" => below = parent,
@@ -179,7 +147,7 @@ async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
     client.mkdir(dir, &options).await.map_err(|e| match e {
         // mkdir walks up to the chroot; NoNode there means the chroot is missing.
         zookeeper_client::Error::NoNode => chroot_missing(),
-        e => Error::denied(parent_of(dir), Perm::Create, e),
+        e => Error::denied(znode::parent(dir), Perm::Create, e),
     })
 }
 
@@ -202,14 +170,6 @@ fn inheritable(ancestor: &str, acl: Vec<Acl>) -> Result<Vec<Acl>, Error> {
         )));
     }
     Ok(acl)
-}
-
-/// The parent of an absolute path (`/` for a top-level node).
-pub fn parent_of(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
-    }
 }
 
 async fn find_own(session: &Session, dir: &str, prefix: &str) -> Result<Option<OwnNode>, Error> {
@@ -412,14 +372,6 @@ mod tests {
         let latch = contenders(Recipe::Latch, names.iter().map(|s| s.to_string()).collect());
         assert_eq!(latch.first().map(|c| c.seq), Some(0));
         assert_eq!(latch.len(), 3);
-    }
-
-    #[test]
-    fn rejects_bad_paths() {
-        for bad in ["", "locks", "/", "/a/", "/a//b", "/a/./b", "/a/../b"] {
-            assert!(validate_path(bad).is_err(), "{bad:?} accepted");
-        }
-        assert!(validate_path("/locks/backup").is_ok());
     }
 
     #[test]

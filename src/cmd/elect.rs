@@ -9,8 +9,10 @@ use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
+use crate::out;
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
+use crate::znode;
 
 pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
     if !(args.leader || args.observe) {
@@ -23,7 +25,7 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
         )?;
         return lock::run(connection, plan, diag).await;
     }
-    recipe::validate_path(&args.path)?;
+    znode::validate(&args.path, znode::Use::Write)?;
     let mut signals = super::listen()?;
     if args.observe {
         return observe_across_sessions(connection, &args, &mut signals, diag).await;
@@ -123,7 +125,7 @@ fn show(leader: Option<&Leader>, json: bool) -> String {
 async fn leader(client: &Client, args: &ElectArgs) -> Result<i32, Error> {
     match current_leader(client, &args.path).await? {
         Some(leader) => {
-            println!("{}", show(Some(&leader), args.json));
+            out::line(show(Some(&leader), args.json))?;
             Ok(0)
         }
         None => Err(Error::NoLeader(format!("{}: no leader", args.path))),
@@ -137,7 +139,6 @@ async fn observe(
     args: &ElectArgs,
     shown: &mut Option<Option<String>>,
 ) -> Result<(), Error> {
-    use std::io::Write;
     let client = &session.client;
     loop {
         // Watch the child list first, then read, so no change between the two is missed.
@@ -160,8 +161,7 @@ async fn observe(
         let leader = current_leader(client, &args.path).await?;
         let node = leader.as_ref().map(|l| l.node.clone());
         if shown.as_ref() != Some(&node) {
-            println!("{}", show(leader.as_ref(), args.json));
-            let _ = std::io::stdout().flush();
+            out::line(show(leader.as_ref(), args.json))?;
             *shown = Some(node);
         }
         let event = watcher.changed().await;

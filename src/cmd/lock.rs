@@ -1,6 +1,7 @@
 //! `zklock lock`: create our node, wait our turn, run the command under the safety monitor,
 //! release by closing the session. `elect` runs its command through the same path.
 
+use std::ffi::OsString;
 use std::time::Instant;
 
 use crate::cgroup::Cgroup;
@@ -15,12 +16,13 @@ use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::signal::Listener;
 use crate::watchdog::Watchdog;
+use crate::znode;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
     pub recipe: Recipe,
     pub path: String,
-    pub argv: Vec<String>,
+    pub argv: Vec<OsString>,
     pub id: String,
     pub patience: Patience,
     pub conflict_code: u8,
@@ -51,7 +53,7 @@ impl Plan {
         conflict_code: u8,
         run: RunArgs,
     ) -> Result<Plan, Error> {
-        recipe::validate_path(&path)?;
+        znode::validate(&path, znode::Use::Write)?;
         let argv = command_line(run.shell_command, run.command)?;
         Ok(Plan {
             recipe,
@@ -77,9 +79,9 @@ impl Plan {
 }
 
 /// The command to run: after `--`, or `-c STRING` through `sh -c` (as flock -c); not both.
-pub fn command_line(shell: Option<String>, argv: Vec<String>) -> Result<Vec<String>, Error> {
+pub fn command_line(shell: Option<String>, argv: Vec<OsString>) -> Result<Vec<OsString>, Error> {
     match (shell, argv.is_empty()) {
-        (Some(s), true) => Ok(vec!["sh".into(), "-c".into(), s]),
+        (Some(s), true) => Ok(vec!["sh".into(), "-c".into(), s.into()]),
         (None, false) => Ok(argv),
         (Some(_), false) => Err(Error::Usage(
             "give the command either after -- or with -c, not both".into(),

@@ -10,8 +10,10 @@ use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
+use crate::out;
 use crate::recipe::{self, Recipe};
 use crate::render::{self, Json};
+use crate::znode;
 
 /// One listed znode.
 struct Entry {
@@ -27,7 +29,7 @@ struct Entry {
 
 pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i32, Error> {
     if args.path != "/" {
-        recipe::validate_path(&args.path)?;
+        znode::validate(&args.path, znode::Use::Read)?;
     }
     let session = Session::connect(connection, diag).await?;
     let listed = list(&session, &args).await;
@@ -43,7 +45,7 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
             out.push('\n');
         }
     }
-    print!("{out}");
+    out::text(&out)?;
     Ok(0)
 }
 
@@ -68,7 +70,7 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
             sort_queue_last(&mut names);
             let roles = roles(&names);
             for name in names {
-                let path = recipe::child_path(&parent, &name);
+                let path = znode::child(&parent, &name);
                 if args.recursive {
                     next.push(path.clone());
                 }

@@ -9,9 +9,10 @@ use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
-use crate::recipe;
+use crate::out;
 use crate::render::{self, Json};
 use crate::signal::{Caught, Listener, Signal};
+use crate::znode;
 
 /// One thing to report: `created`, `changed`, `deleted`, `children`, `initial` or `resync`.
 #[derive(Debug, Clone)]
@@ -23,7 +24,7 @@ struct Event {
 
 pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Result<i32, Error> {
     if args.path != "/" {
-        recipe::validate_path(&args.path)?;
+        znode::validate(&args.path, znode::Use::Read)?;
     }
     let mut signals = super::listen()?;
     if !args.command.is_empty() {
@@ -193,7 +194,7 @@ async fn current_state(client: &Client, args: &WatchArgs) -> Result<Vec<Event>, 
         let mut names = client.list_children(&parent).await.unwrap_or_default();
         names.sort();
         for name in names {
-            let path = recipe::child_path(&parent, &name);
+            let path = znode::child(&parent, &name);
             if args.recursive {
                 level.push(path.clone());
             }
@@ -215,9 +216,7 @@ async fn emit(
         runner.offer(event)?;
         return Ok(None);
     }
-    println!("{}", describe(client, args, &event).await);
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    out::line(describe(client, args, &event).await)?;
     Ok(args.once.then_some(0))
 }
 
@@ -266,7 +265,7 @@ async fn describe(client: &Client, args: &WatchArgs, event: &Event) -> String {
 /// Runs the command per event, one at a time; events arriving meanwhile collapse into one
 /// follow-up run with the latest of them.
 struct Runner {
-    argv: Vec<String>,
+    argv: Vec<std::ffi::OsString>,
     /// `--once`: no follow-up runs.
     once: bool,
     running: Option<Child>,

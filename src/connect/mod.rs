@@ -78,7 +78,7 @@ pub fn validate_servers(connect: &str) -> Result<(), Error> {
         }
     }
     if let Some(chroot) = chroot.filter(|c| *c != "/")
-        && crate::recipe::validate_path(chroot).is_err()
+        && crate::znode::validate(chroot, crate::znode::Use::Read).is_err()
     {
         return bad("chroot must be an absolute znode path");
     }
