@@ -16,7 +16,8 @@ Examples:
 
 Exit status: the command's own; 64 usage, 69 ZooKeeper unavailable, 75 not acquired,
 77 refused (login, TLS handshake or ACL), 79 lock lost while the command ran,
-126/127 command not executable/found.";
+126/127 command not executable/found, 70 a bug in zklock; a signal to zklock while no
+command runs ends it by that signal, after cleanup.";
 
 /// Run a command while holding a ZooKeeper lock.
 ///
@@ -134,7 +135,7 @@ Examples:
   zklock watch /config/app -- systemctl reload app     # run a command per (coalesced) change
 
 Events: created, changed, deleted, children, and resync after a session expiry (changes may have
-been missed). Exit 130/143 on SIGINT/SIGTERM.";
+been missed). SIGINT/SIGTERM end it (zklock dies of the signal: 130/143 in a shell).";
 
 const LS_HELP: &str = "\
 Examples:
@@ -287,11 +288,16 @@ pub struct RunArgs {
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub kill_grace: Duration,
 
-    /// Run the command in a cgroup v2 of its own (where zklock may make one: root, or a
-    /// systemd unit with Delegate=yes), so even descendants that left its session die with it;
-    /// moving into a cgroup costs ~20 ms at start
-    #[arg(long, env = "ZKLOCK_CGROUP")]
+    /// Insist on a cgroup v2 of the command's own: warn when none can be made. (Where zklock
+    /// may make one — root, or a systemd unit with Delegate=yes — every command gets one
+    /// anyway, so even descendants that left its session die with it.)
+    #[arg(long, env = "ZKLOCK_CGROUP", conflicts_with = "no_cgroup")]
     pub cgroup: bool,
+
+    /// Run the command without a cgroup of its own (its process group and zklock's sweep still
+    /// stop its descendants, but not one that left its session if zklock is SIGKILLed)
+    #[arg(long, env = "ZKLOCK_NO_CGROUP")]
+    pub no_cgroup: bool,
 
     /// The command and its arguments, after `--` (any bytes, as flock passes them)
     #[arg(last = true, value_name = "COMMAND")]

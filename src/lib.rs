@@ -27,7 +27,9 @@ pub fn run(cli: Cli) -> i32 {
     let diag = Diag::new(cli.connection.quiet, cli.connection.verbose);
     match dispatch(cli, &diag) {
         Ok(status) => status,
-        Err(Error::Interrupted(sig)) => 128 + sig.0,
+        // After cleanup (the runtime is gone, the node removed): die of the same signal, so
+        // that a shell loop around zklock stops on Ctrl-C as it would around any command.
+        Err(Error::Interrupted(sig)) => signal::die_of(sig),
         Err(Error::OutputClosed) => 0,
         // An expected outcome of -n and --wait, not a failure: -q silences it.
         Err(e @ Error::NotAcquired { .. }) => {

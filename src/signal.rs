@@ -52,6 +52,21 @@ impl fmt::Display for Signal {
     }
 }
 
+/// Ends zklock by `sig` itself, its default action restored (as fd and uutils timeout do once
+/// they have cleaned up); returns 128+N only if the signal did not end the process.
+pub fn die_of(sig: Signal) -> i32 {
+    // SAFETY: restoring a default disposition, unblocking and raising have no preconditions.
+    unsafe {
+        libc::signal(sig.0, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig.0);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig.0);
+    }
+    128 + sig.0
+}
+
 /// What the listener caught.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caught {

@@ -197,9 +197,6 @@ fn fault_campaign_never_runs_two_commands_at_once() {
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     let mut command = zklock(&servers);
-                    if cgroup {
-                        command.arg("--cgroup");
-                    }
                     let process = Background::spawn(command.args([
                         "--id",
                         &k.to_string(),

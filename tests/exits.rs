@@ -1,6 +1,7 @@
 //! Every input and every exit (SPEC §6): a closed stdout, absurd durations, raw bytes for the
-//! command, usage errors that name the bad thing, reserved paths, and signals re-raised when
-//! no command runs. Each through the binary, against a real server.
+//! command, usage errors that name the bad thing, reserved paths, and the command's own
+//! cgroup. (Signals re-raised while waiting: tests/lock.rs.) Each through the binary, against a
+//! real server.
 
 mod support;
 
@@ -38,6 +39,7 @@ fn with_closed_stdout(name: &str, args: &[&str], cause: impl FnOnce(&std::path::
     let status = child.wait().expect("wait");
     Ran {
         code: status.code(),
+        signal: status.signal(),
         stdout: String::new(),
         stderr: read(&log),
     }
@@ -69,3 +71,97 @@ fn a_closed_stdout_ends_ls_watch_and_observe_quietly_with_0() {
 }
 
 const LIMIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn durations_beyond_any_use_are_refused_at_parse_time() {
+    let path = unique_path("durations");
+    for (option, value, why) in [
+        ("-w", "500000000000y", "longer than 10 years"),
+        ("--kill-grace", "500000000000y", "longer than 10 years"),
+        ("--connect-timeout", "11y", "longer than 10 years"),
+        ("--session-timeout", "25d", "24 days"),
+        ("--session-timeout", "0s", "at least 1ms"),
+    ] {
+        let ran = run(zklock(&servers()).args([option, value, &path, "--", "true"]));
+        assert_eq!(ran.code, Some(64), "{option} {value}: {ran:?}");
+        assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains(option) && ran.stderr.contains(value) && ran.stderr.contains(why),
+            "{option} {value}: {}",
+            ran.stderr
+        );
+    }
+    assert!(
+        !Zk::connect(&servers()).exists(&path),
+        "something was created"
+    );
+}
+
+#[test]
+fn the_command_gets_its_arguments_as_raw_bytes() {
+    let path = unique_path("bytes");
+    let ran = run(zklock(&servers())
+        .args([
+            &path,
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"$1\" | od -An -tx1",
+            "sh",
+        ])
+        .arg(std::ffi::OsStr::from_bytes(b"\xff\xfe")));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert_eq!(ran.stdout.trim(), "ff fe");
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}
+
+#[test]
+fn usage_errors_name_the_bad_thing() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["lock", "--", "true"], "<PATH>"),
+        (&["lss", "/x"], "a similar subcommand exists: 'ls'"),
+        (
+            &["/zookeeper/locks/x", "--", "true"],
+            "'/zookeeper/locks/x'",
+        ),
+        (&["elect", "/zookeeper", "--", "true"], "server's own tree"),
+        (&["/locks/\u{e000}", "--", "true"], "U+E000"),
+        (&["/locks/a\u{85}b", "--", "true"], "control character"),
+    ];
+    for (args, named) in cases {
+        let ran = run(zklock(&servers()).args(*args));
+        assert_eq!(ran.code, Some(64), "{args:?}: {ran:?}");
+        assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+        assert!(ran.stderr.contains(named), "{args:?}: {}", ran.stderr);
+    }
+    assert!(!Zk::connect(&servers()).exists("/zookeeper/locks"));
+}
+
+/// Reading ZooKeeper's own tree stays possible.
+#[test]
+fn ls_may_read_the_reserved_tree() {
+    let ran = run(zklock(&servers()).args(["ls", "/zookeeper"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(ran.stdout.lines().any(|l| l == "quota"), "{}", ran.stdout);
+}
+
+/// Where zklock may make a cgroup v2 (root here), every command runs in one of its own,
+/// removed afterwards; `--no-cgroup` runs it in zklock's.
+#[test]
+fn the_command_runs_in_a_cgroup_of_its_own_where_one_can_be_made() {
+    let path = unique_path("cgroup-default");
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let ran = run(zklock(&servers()).args(["-vv", &path, "--", "cat", "/proc/self/cgroup"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let Some(made) = ran.stderr.split("zklock: cgroup ").nth(1) else {
+        eprintln!("skipped: no cgroup can be made here: {}", ran.stderr);
+        return;
+    };
+    let dir = made.lines().next().expect("dir").trim();
+    assert!(ran.stdout.contains("/zklock-"), "{}", ran.stdout);
+    assert!(!std::path::Path::new(dir).exists(), "{dir} left behind");
+    let without =
+        run(zklock(&servers()).args(["--no-cgroup", &path, "--", "cat", "/proc/self/cgroup"]));
+    assert_eq!(without.stdout, own, "{without:?}");
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}

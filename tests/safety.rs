@@ -238,13 +238,14 @@ const LEAVE_THE_GROUP: &str = "setsid sh -c 'echo $$ > escaped; exec sleep 300' 
      while [ ! -s escaped ]; do sleep 0.01; done";
 
 /// The command starts a descendant in a session of its own (`setsid`), outside its process
-/// group, and exits. Returns whether that descendant was dead when zklock exited.
+/// group, and exits. Returns whether that descendant was dead when zklock exited. Without a
+/// cgroup: this is the sweep's own test (the cgroup would catch the descendant too).
 fn escaped_descendant(name: &str, sweep: bool) -> bool {
     let path = unique_path(name);
     let dir = workdir(name);
     let mut command = zklock(&servers());
     command
-        .args([&path, "--", "sh", "-c", LEAVE_THE_GROUP])
+        .args(["--no-cgroup", &path, "--", "sh", "-c", LEAVE_THE_GROUP])
         .current_dir(&dir);
     if !sweep {
         command.env("ZKLOCK_UNSAFE_NO_SWEEP", "1");
@@ -277,7 +278,7 @@ fn negative_control_without_the_sweep_a_setsid_descendant_survives() {
     );
 }
 
-/// A holder (with `--cgroup`, or without) whose command keeps a descendant that left its group
+/// A holder (with `--cgroup`, or `--no-cgroup`) whose command keeps a descendant that left its group
 /// and session (`setsid`) running; then zklock is SIGKILLed. Returns whether that descendant died, or None (with the
 /// reason printed) where zklock could make no cgroup.
 fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
@@ -286,9 +287,7 @@ fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
     let script = format!("{LEAVE_THE_GROUP}; touch held; wait");
     let mut command = zklock(&servers());
     command.arg("-vv").current_dir(&dir);
-    if cgroup {
-        command.arg("--cgroup");
-    }
+    command.arg(if cgroup { "--cgroup" } else { "--no-cgroup" });
     command.args([&path, "--", "sh", "-c", &script]);
     let holder = Streaming::spawn(&mut command, name);
     assert!(

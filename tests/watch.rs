@@ -41,7 +41,12 @@ fn the_default_mode_sees_the_node_and_not_its_children() {
     w.wait_lines(3, LIMIT);
     std::thread::sleep(Duration::from_millis(300)); // room for a wrong (child) event to show
     let lines = w.lines();
-    assert_eq!(stop(w).code, Some(130));
+    let ran = stop(w);
+    assert_eq!(
+        (ran.code, ran.signal),
+        (None, Some(libc::SIGINT)),
+        "{ran:?}"
+    );
     assert_eq!(
         lines,
         [

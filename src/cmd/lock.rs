@@ -27,8 +27,8 @@ pub struct Plan {
     pub patience: Patience,
     pub conflict_code: u8,
     pub stopping: Stopping,
-    /// `--cgroup`: the command runs in a cgroup of its own.
-    pub cgroup: bool,
+    /// Whether the command runs in a cgroup of its own.
+    pub cgroup: CgroupUse,
 }
 
 impl Plan {
@@ -66,7 +66,11 @@ impl Plan {
                 signal: run.kill_signal,
                 grace: run.kill_grace,
             },
-            cgroup: run.cgroup,
+            cgroup: match (run.no_cgroup, run.cgroup) {
+                (true, _) => CgroupUse::Never,
+                (false, true) => CgroupUse::Insist,
+                (false, false) => CgroupUse::WherePossible,
+            },
         })
     }
 
@@ -76,6 +80,16 @@ impl Plan {
             Recipe::Latch => "leadership",
         }
     }
+}
+
+/// `--cgroup`, `--no-cgroup`, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CgroupUse {
+    /// A cgroup where zklock can make one, silently without.
+    WherePossible,
+    /// As above, but warn when none can be made.
+    Insist,
+    Never,
 }
 
 /// The command to run: after `--`, or `-c STRING` through `sh -c` (as flock -c); not both.
@@ -180,16 +194,22 @@ async fn hold(
     if plan.recipe == Recipe::Latch {
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
-    let cgroup = match plan.cgroup.then(Cgroup::create) {
-        Some(Ok(cgroup)) => {
-            diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
-            Some(cgroup)
-        }
-        Some(Err(why)) => {
-            diag.warn(format_args!("no cgroup for the command: {why}"));
-            None
-        }
-        None => None,
+    let cgroup = match plan.cgroup {
+        CgroupUse::Never => None,
+        how => match Cgroup::create() {
+            Ok(cgroup) => {
+                diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
+                Some(cgroup)
+            }
+            Err(why) if how == CgroupUse::Insist => {
+                diag.warn(format_args!("no cgroup for the command: {why}"));
+                None
+            }
+            Err(why) => {
+                diag.debug(format_args!("no cgroup for the command: {why}"));
+                None
+            }
+        },
     };
     // Forked only now, when a command is about to run: waiters and -n conflicts never pay for
     // it, and a crowd of contenders does not start a crowd of helpers. Test hook for the

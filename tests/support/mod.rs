@@ -58,6 +58,8 @@ pub fn unique_path(name: &str) -> String {
 #[derive(Debug)]
 pub struct Ran {
     pub code: Option<i32>,
+    /// The signal that ended it, if one did.
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -66,6 +68,7 @@ impl From<Output> for Ran {
     fn from(o: Output) -> Ran {
         Ran {
             code: o.status.code(),
+            signal: std::os::unix::process::ExitStatusExt::signal(&o.status),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
         }

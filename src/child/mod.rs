@@ -8,6 +8,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::cgroup::Cgroup;
+
+mod into_cgroup;
 use crate::error::Error;
 use crate::signal::Signal;
 
@@ -57,6 +59,15 @@ pub fn spawn(
     let Some((program, args)) = argv.split_first() else {
         return Err(Error::Usage("no command given".into()));
     };
+    let terminal = owns_terminal();
+    if let Some(cgroup) = cgroup {
+        match into_cgroup::spawn(program, args, env, cgroup, terminal) {
+            Ok(pid) => return Ok(started(pid, terminal, Some(cgroup))),
+            Err(into_cgroup::Failed::Exec(e)) => return Err(not_started(program, e)),
+            // An old kernel: move the child in between fork and exec instead (slower).
+            Err(into_cgroup::Failed::Clone) => {}
+        }
+    }
     let mut command = Command::new(program);
     command
         .args(args)
@@ -64,7 +75,6 @@ pub fn spawn(
         .process_group(0);
     // SAFETY: getpid is async-signal-safe and has no preconditions.
     let zklock = unsafe { libc::getpid() };
-    let terminal = owns_terminal();
     // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions.
     unsafe {
         command.pre_exec(move || {
@@ -93,36 +103,39 @@ pub fn spawn(
         });
     }
     match command.spawn() {
-        Ok(child) => {
-            let pid = child.id() as i32;
-            // Also set the group (and hand over the terminal) from the parent, so a signal sent
-            // right away cannot miss it.
-            // SAFETY: setpgid and tcsetpgrp on our own child; failure (it already did so
-            // itself, or exec'd) is harmless.
-            unsafe {
-                libc::setpgid(pid, pid);
-                if terminal {
-                    libc::tcsetpgrp(0, pid);
-                }
-            }
-            Ok(Child {
-                pid,
-                status: None,
-                terminal,
-                stopped: None,
-                cgroup,
-                spare: 0,
-                sweep: std::env::var_os("ZKLOCK_UNSAFE_NO_SWEEP").is_none(),
-            })
+        Ok(child) => Ok(started(child.id() as i32, terminal, cgroup)),
+        Err(e) => Err(not_started(program, e)),
+    }
+}
+
+fn started(pid: i32, terminal: bool, cgroup: Option<&'static Cgroup>) -> Child {
+    // Also set the group (and hand over the terminal) from the parent, so a signal sent right
+    // away cannot miss it.
+    // SAFETY: setpgid and tcsetpgrp on our own child; failure (it already did so itself, or
+    // exec'd) is harmless.
+    unsafe {
+        libc::setpgid(pid, pid);
+        if terminal {
+            libc::tcsetpgrp(0, pid);
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::CommandNotFound(format!(
-            "{}: command not found",
-            program.to_string_lossy()
-        ))),
-        Err(e) => Err(Error::CannotExecute(format!(
-            "{}: {e}",
-            program.to_string_lossy()
-        ))),
+    }
+    Child {
+        pid,
+        status: None,
+        terminal,
+        stopped: None,
+        cgroup,
+        spare: 0,
+        sweep: std::env::var_os("ZKLOCK_UNSAFE_NO_SWEEP").is_none(),
+    }
+}
+
+fn not_started(program: &std::ffi::OsStr, e: io::Error) -> Error {
+    let program = program.to_string_lossy();
+    if e.kind() == io::ErrorKind::NotFound {
+        Error::CommandNotFound(format!("{program}: command not found"))
+    } else {
+        Error::CannotExecute(format!("{program}: {e}"))
     }
 }
 
