@@ -54,6 +54,17 @@ impl Error {
         }
     }
 
+    /// A session that ended (`state` is terminal) while zklock worked on `path`: the same status
+    /// in every subcommand (77 for a failed login, 69 otherwise).
+    pub fn session_ended(path: &str, state: zk::SessionState) -> Error {
+        match state {
+            zk::SessionState::AuthFailed => {
+                Error::Refused(format!("{path}: authentication failed"))
+            }
+            _ => Error::Unavailable(format!("{path}: session {state}")),
+        }
+    }
+
     /// Maps a ZooKeeper error on `path` to ours; the one place that decides which exit status a
     /// server answer deserves.
     pub fn zk(path: &str, err: zk::Error) -> Error {
@@ -62,6 +73,9 @@ impl Error {
             Z::NoNode => Error::NoSuchZnode(path.to_string()),
             Z::NoAuth => Error::Refused(format!("{path}: not authorized (ACL)")),
             Z::AuthFailed => Error::Refused(format!("{path}: authentication failed")),
+            Z::NoChildrenForEphemerals => Error::Usage(format!(
+                "bad path '{path}': its parent is an ephemeral node, which cannot have children"
+            )),
             Z::SessionExpired
             | Z::SessionMoved
             | Z::ConnectionLoss

@@ -31,8 +31,8 @@ pub fn run(cli: Cli) -> i32 {
         // that a shell loop around zklock stops on Ctrl-C as it would around any command.
         Err(Error::Interrupted(sig)) => signal::die_of(sig),
         Err(Error::OutputClosed) => 0,
-        // An expected outcome of -n and --wait, not a failure: -q silences it.
-        Err(e @ Error::NotAcquired { .. }) => {
+        // Expected outcomes (-n and --wait; no leader), not failures: -q silences them.
+        Err(e @ (Error::NotAcquired { .. } | Error::NoLeader(_))) => {
             diag.warn(format_args!("{e}"));
             e.code()
         }

@@ -314,9 +314,9 @@ async fn holder_id(client: &zookeeper_client::Client, dir: &str, name: &str) -> 
 }
 
 fn session_ended(state: SessionState, path: &str) -> Error {
-    match state {
-        SessionState::AuthFailed => Error::Refused(format!("{path}: authentication failed")),
-        _ => Error::Unavailable(format!("{path}: session {state} before the lock was held")),
+    match Error::session_ended(path, state) {
+        Error::Unavailable(why) => Error::Unavailable(format!("{why} before the lock was held")),
+        other => other,
     }
 }
 

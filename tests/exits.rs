@@ -165,3 +165,61 @@ fn the_command_runs_in_a_cgroup_of_its_own_where_one_can_be_made() {
     assert_eq!(without.stdout, own, "{without:?}");
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// `-w` with the server frozen under the waiter: zklock gives up when the wait is over, does
+/// not wait out the close and the clean-up (each is bounded by 2 s), and says that the server
+/// removes its node at expiry — which it does.
+#[test]
+fn a_wait_that_ends_with_the_server_frozen_still_exits_and_says_what_remains() {
+    let path = unique_path("frozen-wait");
+    let holder = hold(&servers(), &path, "frozen-wait-holder");
+    let proxy = Proxy::start(shared().port);
+    let started = std::time::Instant::now();
+    let waiter =
+        Background::spawn(zklock(&proxy.connect()).args(["-w", "3s", &path, "--", "true"]));
+    let zk = Zk::connect(&servers());
+    zk.wait_children(&path, 2, Duration::from_secs(15));
+    proxy.freeze();
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(60))
+        .expect("the waiter gives up");
+    eprintln!("gave up after {:?}", started.elapsed());
+    assert_eq!(ran.code, Some(75), "{ran:?}");
+    assert!(
+        ran.stderr.contains("no server answered within 2s") && ran.stderr.contains("expires"),
+        "{}",
+        ran.stderr
+    );
+    // The server expires the waiter's session (T = 4 s) and its node goes.
+    zk.wait_children(&path, 1, Duration::from_secs(30));
+    drop(proxy);
+    holder.release();
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
+}
+
+/// A lock directory that is an ephemeral node cannot have children: a usage error naming it,
+/// not the catch-all 70.
+#[test]
+fn an_ephemeral_lock_directory_is_a_usage_error() {
+    let path = unique_path("ephemeral-dir");
+    let holder = hold(&servers(), &path, "ephemeral-dir-holder");
+    let zk = Zk::connect(&servers());
+    let node = format!("{path}/{}", zk.children(&path)[0]);
+    let ran = run(zklock(&servers()).args([&node, "--", "true"]));
+    assert_eq!(ran.code, Some(64), "{ran:?}");
+    assert!(
+        ran.stderr.contains("ephemeral") && ran.stderr.contains(&node),
+        "{}",
+        ran.stderr
+    );
+    holder.release();
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
+}
+
+/// "No leader" is an answer: status 3, and nothing on stderr under -q.
+#[test]
+fn no_leader_is_silent_under_quiet() {
+    let path = unique_path("no-leader");
+    let ran = run(zklock(&servers()).args(["-q", "elect", &path, "--leader"]));
+    assert_eq!((ran.code, ran.stderr.as_str()), (Some(3), ""), "{ran:?}");
+}

@@ -147,3 +147,41 @@ fn decode_base64(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// A node this session may not read does not hide the rest of `ls -R`: it is listed, marked
+/// under `-l`, and named on stderr; the listing still succeeds.
+#[test]
+fn a_protected_node_is_marked_not_fatal() {
+    let (zk, path) = tree("protected");
+    let secret = format!("{path}/s");
+    let owner = Zk::create_protected(&servers(), &secret, "alice:pw");
+    let ran = run(zklock(&servers()).args(["ls", "-R", &path]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(ran.stdout.lines().any(|l| l == secret), "{}", ran.stdout);
+    assert!(
+        ran.stdout.lines().any(|l| l == format!("{path}/b/c")),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stderr.contains("not authorized"), "{}", ran.stderr);
+    let long = run(zklock(&servers()).args(["ls", "-l", &path]));
+    let line = long
+        .stdout
+        .lines()
+        .find(|l| l.contains(" s"))
+        .unwrap_or_default();
+    assert!(line.contains("not authorized"), "{}", long.stdout);
+    drop((zk, owner));
+}
+
+#[test]
+fn a_missing_chroot_is_named() {
+    let chroot = unique_path("no-chroot");
+    let ran = run(zklock(&format!("{}{chroot}", servers())).args(["ls"]));
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains(&chroot) && ran.stderr.contains("chroot"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -168,12 +168,7 @@ async fn observe(
         match event.session_state {
             _ if event.event_type != zookeeper_client::EventType::Session => {}
             zookeeper_client::SessionState::Expired => return Ok(()),
-            state if state.is_terminated() => {
-                return Err(Error::Unavailable(format!(
-                    "{}: session {state}",
-                    args.path
-                )));
-            }
+            state if state.is_terminated() => return Err(Error::session_ended(&args.path, state)),
             _ => {}
         }
     }

@@ -32,7 +32,7 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
         znode::validate(&args.path, znode::Use::Read)?;
     }
     let session = Session::connect(connection, diag).await?;
-    let listed = list(&session, &args).await;
+    let listed = list(&session, &args, diag).await;
     session.close(None, diag).await;
     let entries = listed?;
     let mut out = String::new();
@@ -49,7 +49,7 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
     Ok(0)
 }
 
-async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
+async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry>, Error> {
     let client = &session.client;
     let mut entries = Vec::new();
     let mut level = vec![args.path.clone()];
@@ -65,6 +65,26 @@ async fn list(session: &Session, args: &LsArgs) -> Result<Vec<Entry>, Error> {
                 Ok(names) => names,
                 // A node deleted between two levels of -R is not an error.
                 Err(zookeeper_client::Error::NoNode) if parent != args.path => continue,
+                // Nor one below that this session may not read: the rest is still listed.
+                Err(zookeeper_client::Error::NoAuth) if parent != args.path => {
+                    diag.warn(format_args!(
+                        "{parent}: not authorized to list its children"
+                    ));
+                    if let Some(entry) = entries.iter_mut().find(|e: &&mut Entry| e.path == parent)
+                    {
+                        entry.denied = true;
+                    }
+                    continue;
+                }
+                // `ls` of `/` under a chroot that does not exist: name the chroot.
+                Err(zookeeper_client::Error::NoNode)
+                    if parent == "/" && client.path().len() > 1 =>
+                {
+                    return Err(Error::NoSuchZnode(format!(
+                        "{} (the chroot of --servers)",
+                        client.path()
+                    )));
+                }
                 Err(e) => return Err(Error::denied(&parent, Perm::Read, e)),
             };
             sort_queue_last(&mut names);

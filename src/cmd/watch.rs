@@ -99,7 +99,7 @@ async fn follow(
                 let kind = match event.event_type {
                     EventType::Session => match event.session_state {
                         SessionState::Expired => return Ok(Followed::Expired),
-                        s if s.is_terminated() => return Err(Error::Unavailable(format!("{}: session {s}", args.path))),
+                        s if s.is_terminated() => return Err(Error::session_ended(&args.path, s)),
                         SessionState::Disconnected => {
                             reconnecting = true;
                             continue;

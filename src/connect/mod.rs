@@ -187,6 +187,10 @@ impl Session {
     /// Closes the session and waits for the server to confirm. Closing deletes the session's
     /// ephemeral nodes in the same transaction, which is how zklock releases. When the close
     /// cannot be confirmed, removes `own_node` from a fresh session so nothing is left behind.
+    ///
+    /// Each of the two waits is bounded by `CLOSE_WAIT` (or `--connect-timeout` if shorter), so
+    /// zklock ends within about 4 s of deciding to, even with the server frozen; what could not
+    /// be removed, the server removes when the session expires, and zklock says so.
     pub async fn close(self, own_node: Option<&str>, diag: &Diag) {
         let Session {
             client,
@@ -194,13 +198,15 @@ impl Session {
             connection,
             id,
             kept_watch,
+            timeout,
             ..
         } = self;
+        let bound = connection.args.connect_timeout.min(CLOSE_WAIT);
         if states.peek_state().is_terminated() {
             return;
         }
         drop(client);
-        let confirmed = tokio::time::timeout(connection.args.connect_timeout, async {
+        let confirmed = tokio::time::timeout(bound, async {
             loop {
                 if states.changed().await.is_terminated() {
                     return;
@@ -217,14 +223,23 @@ impl Session {
         diag.warn(format_args!(
             "close of session {id:#x} not confirmed; removing {node} from a new session"
         ));
-        match remove_orphan(&connection, node, id, diag).await {
-            Ok(()) => diag.warn(format_args!("{node} is gone")),
-            Err(e) => diag.warn(format_args!(
-                "could not remove {node} ({e}); the server removes it when session {id:#x} expires"
+        let expiry = humantime::format_duration(timeout);
+        match tokio::time::timeout(bound, remove_orphan(&connection, node, id, diag)).await {
+            Ok(Ok(())) => diag.warn(format_args!("{node} is gone")),
+            Ok(Err(e)) => diag.warn(format_args!(
+                "could not remove {node} ({e}); the server removes it when session {id:#x} expires (within {expiry})"
+            )),
+            Err(_) => diag.warn(format_args!(
+                "no server answered within {}; the server removes {node} when session {id:#x} expires (within {expiry})",
+                humantime::format_duration(bound)
             )),
         }
     }
 }
+
+/// The longest zklock waits for a close to be confirmed, and then again for a new session to
+/// remove the node the close may have left.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Deletes `node` if it is still an ephemeral of session `owner`.
 async fn remove_orphan(
