@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::signal::Signal;
@@ -187,7 +188,7 @@ pub struct ConnectionArgs {
 pub struct SecurityArgs {
     /// TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port
     /// uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme
-    #[arg(long, global = true, env = "ZKLOCK_TLS")]
+    #[arg(long, global = true, env = "ZKLOCK_TLS", value_parser = BoolishValueParser::new())]
     pub tls: bool,
 
     /// PEM bundle of the CAs that sign the servers' certificates [default: the system's]
@@ -257,7 +258,8 @@ pub struct LockArgs {
     #[arg(short, long, conflicts_with = "wait")]
     pub nonblock: bool,
 
-    /// Give up (exit 75) when the lock is not acquired within this
+    /// Give up (exit 75) when the lock is not acquired within this (with the server frozen,
+    /// cleaning up adds at most ~4 s)
     #[arg(short, long, value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Option<Duration>,
 
@@ -291,12 +293,12 @@ pub struct RunArgs {
     /// Insist on a cgroup v2 of the command's own: warn when none can be made. (Where zklock
     /// may make one — root, or a systemd unit with Delegate=yes — every command gets one
     /// anyway, so even descendants that left its session die with it.)
-    #[arg(long, env = "ZKLOCK_CGROUP", conflicts_with = "no_cgroup")]
+    #[arg(long, env = "ZKLOCK_CGROUP", conflicts_with = "no_cgroup", value_parser = BoolishValueParser::new())]
     pub cgroup: bool,
 
     /// Run the command without a cgroup of its own (its process group and zklock's sweep still
     /// stop its descendants, but not one that left its session if zklock is SIGKILLed)
-    #[arg(long, env = "ZKLOCK_NO_CGROUP")]
+    #[arg(long, env = "ZKLOCK_NO_CGROUP", value_parser = BoolishValueParser::new())]
     pub no_cgroup: bool,
 
     /// The command and its arguments, after `--` (any bytes, as flock passes them)

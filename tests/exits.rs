@@ -223,3 +223,20 @@ fn no_leader_is_silent_under_quiet() {
     let ran = run(zklock(&servers()).args(["-q", "elect", &path, "--leader"]));
     assert_eq!((ran.code, ran.stderr.as_str()), (Some(3), ""), "{ran:?}");
 }
+
+/// The env forms of the switches take 1/0 and true/false, as README writes them.
+#[test]
+fn switch_variables_take_1_and_0() {
+    let path = unique_path("env-switch");
+    for (var, value) in [
+        ("ZKLOCK_NO_CGROUP", "1"),
+        ("ZKLOCK_CGROUP", "1"),
+        ("ZKLOCK_NO_CGROUP", "0"),
+    ] {
+        let ran = run(zklock(&servers())
+            .env(var, value)
+            .args([&path, "--", "true"]));
+        assert_eq!(ran.code, Some(0), "{var}={value}: {ran:?}");
+    }
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}
