@@ -10,7 +10,6 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::lease::BootTime;
-use crate::signal::{Listener, Signal};
 use crate::znode;
 
 /// Which recipe a node takes part in; decides our node's name and whose names count.
@@ -218,6 +217,16 @@ pub enum Patience {
     Until(Option<Instant>),
 }
 
+impl Patience {
+    /// When waiting must end: never for `-n` (it does not wait), or at `--wait`'s end.
+    pub fn deadline(self) -> Option<Instant> {
+        match self {
+            Patience::None => None,
+            Patience::Until(deadline) => deadline,
+        }
+    }
+}
+
 /// How waiting for the lock ended.
 #[derive(Debug)]
 pub enum Acquired {
@@ -225,18 +234,18 @@ pub enum Acquired {
     Held { waited: bool },
     /// Someone else holds it and patience ran out.
     Conflict,
-    /// zklock was told to stop while waiting.
-    Interrupted(Signal),
 }
 
 /// Waits until `own` is the lowest contender in `dir`, watching only its predecessor.
+///
+/// Neither signals nor `--wait`'s deadline are watched here: the caller races the whole of it
+/// (retries after a lost connection included) against both, and may drop it at any await.
 pub async fn acquire(
     session: &mut Session,
     dir: &str,
     own: &OwnNode,
     recipe: Recipe,
     patience: Patience,
-    signals: &mut Listener,
     diag: &Diag,
 ) -> Result<Acquired, Error> {
     let _status = diag.status_line();
@@ -258,10 +267,9 @@ pub async fn acquire(
         if pos == 0 {
             return Ok(Acquired::Held { waited });
         }
-        let deadline = match patience {
-            Patience::None => return Ok(Acquired::Conflict),
-            Patience::Until(deadline) => deadline,
-        };
+        if let Patience::None = patience {
+            return Ok(Acquired::Conflict);
+        }
         let predecessor = format!("{dir}/{}", queue[pos - 1].name);
         diag.info(format_args!("waiting #{pos} behind {predecessor}"));
         let (stat, watcher) = match client.check_and_watch_stat(&predecessor).await {
@@ -294,8 +302,6 @@ pub async fn acquire(
                         return Err(session_ended(state, &own.path));
                     }
                 }
-                signal = signals.terminating() => return Ok(Acquired::Interrupted(signal)),
-                _ = sleep_until(deadline) => return Ok(Acquired::Conflict),
                 _ = ticker.tick(), if diag.has_status_line() => diag.status(format_args!(
                     "waiting #{pos} for {dir}, held by {holder}, {}s",
                     started.elapsed().as_secs()

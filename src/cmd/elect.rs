@@ -25,13 +25,14 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
         )?;
         return lock::run(connection, plan, diag).await;
     }
-    znode::validate(&args.path, znode::Use::Write)?;
+    znode::validate(&args.path, znode::Use::Read)?;
     let mut signals = super::listen()?;
     if args.observe {
         return observe_across_sessions(connection, &args, &mut signals, diag).await;
     }
     let session = super::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
-    let result = leader(&session.client, &args).await;
+    // Retries after a lost connection included, this answers or yields to a signal.
+    let result = super::unless_stopped(&mut signals, leader(&session.client, &args)).await;
     session.close(None, diag).await;
     result
 }

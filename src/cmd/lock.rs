@@ -154,17 +154,15 @@ async fn hold(
     signals: &mut Listener,
     diag: &Diag,
 ) -> Result<i32, Error> {
-    match recipe::acquire(
-        session,
-        &plan.path,
-        node,
-        plan.recipe,
-        plan.patience,
-        signals,
-        diag,
-    )
-    .await?
-    {
+    // Every wait below races signals and `--wait`'s end, retries after a lost connection
+    // included: zklock ends when told to or when patience runs out, whatever the server does.
+    let deadline = plan.patience.deadline();
+    let acquired = tokio::select! {
+        acquired = recipe::acquire(session, &plan.path, node, plan.recipe, plan.patience, diag) => acquired?,
+        sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+        _ = recipe::sleep_until(deadline) => Acquired::Conflict,
+    };
+    match acquired {
         Acquired::Held { waited } => diag.info(format_args!(
             "holding the {} of {} (waited: {waited})",
             plan.what(),
@@ -176,14 +174,19 @@ async fn hold(
                 code: plan.conflict_code,
             });
         }
-        Acquired::Interrupted(sig) => return Err(Error::Interrupted(sig)),
     }
     if !lease.is_fresh(BootTime::now()) {
-        guard::refresh(session, node, &mut lease, diag)
-            .await
-            .map_err(|why| {
-                Error::Unavailable(format!("{}: {why} before the command started", plan.path))
-            })?;
+        let refreshed = tokio::select! {
+            refreshed = guard::refresh(session, node, &mut lease, diag) => refreshed,
+            sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+            _ = recipe::sleep_until(deadline) => return Err(Error::NotAcquired {
+                path: plan.path.clone(),
+                code: plan.conflict_code,
+            }),
+        };
+        refreshed.map_err(|why| {
+            Error::Unavailable(format!("{}: {why} before the command started", plan.path))
+        })?;
     }
     let mut env = vec![
         ("ZKLOCK_PATH", plan.path.clone()),
