@@ -6,6 +6,55 @@ use zookeeper_client as zk;
 
 use crate::signal::Signal;
 
+/// Every exit status zklock can end with, and what it means: the source of README's table,
+/// the man pages' EXIT STATUS and `--help`'s summary (tests/shipping.rs checks each against
+/// this, and the unit test below checks every `Error` against it).
+pub const EXIT_STATUS: &[(&str, &str)] = &[
+    (
+        "the command's",
+        "the command ran under the lock or leadership; its own status",
+    ),
+    ("128+N", "the command was killed by signal N"),
+    (
+        "signal death",
+        "INT, TERM, HUP or QUIT reached zklock while no command ran: after cleanup zklock dies of the same signal (a shell shows 128+N)",
+    ),
+    (
+        "0",
+        "also when the reader of stdout went away (`zklock ls -R / | head -1`): zklock stops quietly",
+    ),
+    ("1", "`ls`: no such znode"),
+    (
+        "3",
+        "`elect --leader`: there is no leader (an answer: silent under `-q`)",
+    ),
+    (
+        "64",
+        "usage error (bad option, path, duration or connect string); nothing was created",
+    ),
+    (
+        "69",
+        "ZooKeeper unavailable: no answer within `--connect-timeout`, or the session ended before the lock was held",
+    ),
+    (
+        "70",
+        "a bug in zklock: an answer it did not expect (please report it with the message)",
+    ),
+    ("75", "lock not acquired (`-n`, `--wait`); `-E` changes it"),
+    (
+        "77",
+        "refused: authentication failed, the server requires a login, the TLS handshake was refused or the server's certificate is not trusted, or an ACL denies (the message names the server, or the path and the permission)",
+    ),
+    (
+        "79",
+        "the lock or leadership was lost while the command ran; the command was stopped",
+    ),
+    (
+        "126 / 127",
+        "the command could not be executed / was not found (the lock is released)",
+    ),
+];
+
 /// A failure that ends zklock; `main` prints it once, prefixed `zklock:`, and exits with `code()`.
 #[derive(Debug)]
 pub enum Error {
@@ -151,6 +200,41 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every failure's status is in the table (the signal forms by their row).
+    #[test]
+    fn every_error_has_a_row_in_the_exit_status_table() {
+        let s = String::new;
+        let every = [
+            Error::Usage(s()),
+            Error::Unavailable(s()),
+            Error::NotAcquired {
+                path: s(),
+                code: 75,
+            },
+            Error::Refused(s()),
+            Error::Lost(s()),
+            Error::CannotExecute(s()),
+            Error::CommandNotFound(s()),
+            Error::NoSuchZnode(s()),
+            Error::NoLeader(s()),
+            Error::Interrupted(Signal::TERM),
+            Error::OutputClosed,
+            Error::Other(s()),
+        ];
+        for e in every {
+            let code = e.code().to_string();
+            let row = match e {
+                Error::Interrupted(_) => "signal death",
+                Error::CannotExecute(_) | Error::CommandNotFound(_) => "126 / 127",
+                _ => code.as_str(),
+            };
+            assert!(
+                EXIT_STATUS.iter().any(|(status, _)| *status == row),
+                "{e:?} ({code}) has no row"
+            );
+        }
+    }
 
     /// The fault campaign, then the ensemble test, saw exit 70 (the catch-all) around a leader
     /// kill: "Connection reset by peer", the I/O error (`Custom`) a request in flight fails

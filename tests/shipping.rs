@@ -8,40 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use clap_complete::{Generator, Shell};
 use zklock::cli::Cli;
-
-const EXIT_STATUS: &[(&str, &str)] = &[
-    (
-        "the command's",
-        "the command ran under the lock or leadership; its own status",
-    ),
-    (
-        "128+N",
-        "the command was killed by signal N (or zklock was, before the command ran)",
-    ),
-    ("1", "ls: no such znode"),
-    ("3", "elect --leader: there is no leader"),
-    (
-        "64",
-        "usage error (bad option, path, duration or connect string); nothing was created",
-    ),
-    (
-        "69",
-        "ZooKeeper unavailable: no answer within --connect-timeout, or the session ended before the lock was held",
-    ),
-    ("75", "lock not acquired (-n, --wait); -E changes it"),
-    (
-        "77",
-        "refused: authentication failed, the server requires a login, the TLS handshake was refused or the server's certificate is not trusted, or an ACL denies (the message names the server, or the path and the permission)",
-    ),
-    (
-        "79",
-        "the lock or leadership was lost while the command ran; the command was stopped",
-    ),
-    (
-        "126, 127",
-        "the command could not be executed, or was not found (the lock is released)",
-    ),
-];
+use zklock::error::EXIT_STATUS;
 
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("ZKLOCK_SERVERS", "default for --servers"),
@@ -157,7 +124,12 @@ fn man_page(cmd: clap::Command, name: &str) -> Vec<u8> {
     for (title, rows) in [("EXIT STATUS", EXIT_STATUS), ("ENVIRONMENT", ENVIRONMENT)] {
         extra.push_str(&format!(".SH \"{title}\"\n"));
         for (term, meaning) in rows {
-            extra.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", text(term), text(meaning)));
+            let (term, meaning) = (term.replace('`', ""), meaning.replace('`', ""));
+            extra.push_str(&format!(
+                ".TP\n\\fB{}\\fR\n{}\n",
+                text(&term),
+                text(&meaning)
+            ));
         }
     }
     extra.push_str(".SH \"SEE ALSO\"\nzklock(1), zklock\\-lock(1), zklock\\-elect(1), zklock\\-watch(1), zklock\\-ls(1), flock(1)\n");
@@ -255,4 +227,45 @@ fn help_and_version() {
         String::from_utf8_lossy(&out.stdout),
         format!("zklock {}\n", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// README's exit-status table, `--help`'s summary and the man pages (above) all come from
+/// `zklock::error::EXIT_STATUS`, which a unit test holds to `Error::code()`. README's table is
+/// rewritten by ZKLOCK_REGENERATE=1.
+#[test]
+fn readme_and_help_list_every_exit_status() {
+    let readme_path = root().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).expect("README");
+    let mut table = String::from("| status | meaning |\n|---|---|\n");
+    for (status, meaning) in EXIT_STATUS {
+        table.push_str(&format!("| {status} | {} |\n", meaning.replace('|', "\\|")));
+    }
+    let start = readme
+        .find("## Exit status\n\n")
+        .expect("an Exit status section")
+        + 16;
+    let end = start + readme[start..].find("\n\n").expect("the table ends") + 1;
+    if std::env::var_os("ZKLOCK_REGENERATE").is_some() {
+        let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&readme_path, updated).expect("write README");
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "README's exit-status table differs from EXIT_STATUS (ZKLOCK_REGENERATE=1 rewrites it)"
+    );
+    let help = Cli::command().render_long_help().to_string();
+    for (status, _) in EXIT_STATUS {
+        for number in status.split(" / ").filter(|s| s.parse::<u32>().is_ok()) {
+            if number == "0" || number == "1" || number == "3" {
+                continue; // the subcommands' own answers, in their --help
+            }
+            let mentioned = help.match_indices(number).any(|(i, _)| {
+                let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+                !digit(help[..i].chars().last()) && !digit(help[i + number.len()..].chars().next())
+            });
+            assert!(mentioned, "--help does not mention exit status {number}");
+        }
+    }
 }
