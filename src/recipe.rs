@@ -1,7 +1,6 @@
 //! The lock and election recipe shared with Curator and kazoo: contender names, ordering,
 //! creating our own node, and waiting on the immediate predecessor only.
 
-use std::io::Read;
 use std::time::Instant;
 
 use zookeeper_client::{Acl, Acls, CreateMode, EventType, SessionState, Stat};
@@ -91,7 +90,7 @@ pub async fn create(
     id: &str,
 ) -> Result<(OwnNode, BootTime), Error> {
     let client = &session.client;
-    let prefix = format!("_c_{}{}", uuid(), recipe.infix());
+    let prefix = format!("_c_{}{}", uuid()?, recipe.infix());
     let path = format!("{dir}/{prefix}");
     let acl = session.connection.security.contender_acl();
     let options = CreateMode::EphemeralSequential.with_acls(Acls::new(&acl));
@@ -335,28 +334,32 @@ pub async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// A random (version 4) UUID, as Curator puts in its node names.
-fn uuid() -> String {
+fn uuid() -> Result<String, Error> {
     let mut b = [0u8; 16];
-    let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b));
-    if filled.is_err() {
-        // Still unique enough within one lock directory: pid and clock.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        b[..8].copy_from_slice(&(nanos.as_nanos() as u64).to_le_bytes());
-        b[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+    let mut filled = 0;
+    while filled < b.len() {
+        // SAFETY: getrandom writes at most the given length into the rest of the buffer.
+        let n = unsafe { libc::getrandom(b[filled..].as_mut_ptr().cast(), b.len() - filled, 0) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(Error::Other(format!("getrandom: {e}")));
+        }
+        filled += n as usize;
     }
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
+    Ok(format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
         &h[8..12],
         &h[12..16],
         &h[16..20],
         &h[20..32]
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -382,9 +385,9 @@ mod tests {
 
     #[test]
     fn uuid_has_curator_shape() {
-        let u = uuid();
+        let u = uuid().expect("getrandom");
         assert_eq!(u.len(), 36);
         assert_eq!(u.matches('-').count(), 4);
-        assert_ne!(u, uuid());
+        assert_ne!(u, uuid().expect("getrandom"));
     }
 }

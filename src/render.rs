@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone)]
 pub enum Json {
     Null,
-    Bool(bool),
     Int(i64),
     Str(String),
     List(Vec<Json>),
@@ -30,7 +29,6 @@ impl Json {
     fn write(&self, out: &mut String) {
         match self {
             Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Json::Int(n) => {
                 let _ = write!(out, "{n}");
             }

@@ -108,17 +108,9 @@ pub fn spawn(
     }
 }
 
+/// The child set its own group (and took the terminal) before exec, and both ways of
+/// spawning return only once the exec is done: nothing is left for the parent to set.
 fn started(pid: i32, terminal: bool, cgroup: Option<&'static Cgroup>) -> Child {
-    // Also set the group (and hand over the terminal) from the parent, so a signal sent right
-    // away cannot miss it.
-    // SAFETY: setpgid and tcsetpgrp on our own child; failure (it already did so itself, or
-    // exec'd) is harmless.
-    unsafe {
-        libc::setpgid(pid, pid);
-        if terminal {
-            libc::tcsetpgrp(0, pid);
-        }
-    }
     Child {
         pid,
         status: None,
