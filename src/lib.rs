@@ -9,6 +9,7 @@ pub mod connect;
 pub mod diag;
 pub mod error;
 pub mod guard;
+pub mod holding;
 pub mod lease;
 pub mod out;
 pub mod recipe;

@@ -4,35 +4,36 @@
 use zookeeper_client::{Client, Stat};
 
 use crate::cli::ElectArgs;
-use crate::cmd::lock::{self, Plan};
 use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
+use crate::holding;
 use crate::out;
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
+use crate::signal;
 use crate::znode;
 
 pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
     if !(args.leader || args.observe) {
-        let plan = Plan::new(
+        let plan = super::plan(
             Recipe::Latch,
             args.path,
             Patience::Until(None),
             75,
             args.run,
         )?;
-        return lock::run(connection, plan, diag).await;
+        return holding::run(connection, plan, diag).await;
     }
     znode::validate(&args.path, znode::Use::Read)?;
-    let mut signals = super::listen()?;
+    let mut signals = signal::listen()?;
     if args.observe {
         return observe_across_sessions(connection, &args, &mut signals, diag).await;
     }
-    let session = super::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
+    let session = signal::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     // Retries after a lost connection included, this answers or yields to a signal.
-    let result = super::unless_stopped(&mut signals, leader(&session.client, &args)).await;
+    let result = signal::unless_stopped(&mut signals, leader(&session.client, &args)).await;
     session.close(None, diag).await;
     result
 }
@@ -49,9 +50,9 @@ async fn observe_across_sessions(
     let mut first = true;
     loop {
         let session =
-            super::unless_stopped(signals, super::connect_again(connection, first, diag)).await?;
+            signal::unless_stopped(signals, super::connect_again(connection, first, diag)).await?;
         first = false;
-        let outcome = super::unless_stopped(signals, observe(&session, args, &mut shown)).await;
+        let outcome = signal::unless_stopped(signals, observe(&session, args, &mut shown)).await;
         // A request in flight when the session expired fails with its own error.
         let outcome = match outcome {
             Err(Error::Unavailable(_))

@@ -5,18 +5,21 @@ pub mod lock;
 pub mod ls;
 pub mod watch;
 
-use std::future::Future;
+use std::ffi::OsString;
 
-use crate::cli::Command;
+use crate::cli::{Command, RunArgs};
 use crate::connect::Connection;
 use crate::diag::Diag;
 use crate::error::Error;
-use crate::signal::Listener;
+use crate::guard::Stopping;
+use crate::holding::{CgroupUse, Plan};
+use crate::recipe::{Patience, Recipe};
+use crate::znode;
 
 /// Runs one subcommand; returns the exit status.
 pub async fn run(command: Command, connection: &Connection, diag: &Diag) -> Result<i32, Error> {
     match command {
-        Command::Lock(args) => lock::run(connection, lock::Plan::lock(args)?, diag).await,
+        Command::Lock(args) => lock::run(connection, args, diag).await,
         Command::Elect(args) => elect::run(connection, args, diag).await,
         Command::Watch(args) => watch::run(connection, args, diag).await,
         Command::Ls(args) => ls::run(connection, args, diag).await,
@@ -39,19 +42,51 @@ async fn connect_again(
     }
 }
 
-/// Installs the signal listener before anything touches ZooKeeper, so a SIGTERM during the
-/// connect or the wait is handled (and nothing left behind) rather than fatal.
-fn listen() -> Result<Listener, Error> {
-    Listener::install().map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))
+/// `lock`'s and `elect`'s plan, from their options; checked before anything touches ZooKeeper.
+pub fn plan(
+    recipe: Recipe,
+    path: String,
+    patience: Patience,
+    conflict_code: u8,
+    run: RunArgs,
+) -> Result<Plan, Error> {
+    znode::validate(&path, znode::Use::Write)?;
+    let argv = command_line(run.shell_command, run.command)?;
+    Ok(Plan {
+        recipe,
+        path,
+        argv,
+        id: run.id.unwrap_or_else(default_id),
+        patience,
+        conflict_code,
+        stopping: Stopping {
+            signal: run.kill_signal,
+            grace: run.kill_grace,
+        },
+        cgroup: match (run.no_cgroup, run.cgroup) {
+            (true, _) => CgroupUse::Never,
+            (false, true) => CgroupUse::Insist,
+            (false, false) => CgroupUse::WherePossible,
+        },
+    })
 }
 
-/// Runs `work` unless zklock is told to stop first; then `Interrupted` (exit 128+N).
-async fn unless_stopped<T>(
-    signals: &mut Listener,
-    work: impl Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    tokio::select! {
-        done = work => done,
-        sig = signals.terminating() => Err(Error::Interrupted(sig)),
+/// The command to run: after `--`, or `-c STRING` through `sh -c` (as flock -c); not both.
+pub fn command_line(shell: Option<String>, argv: Vec<OsString>) -> Result<Vec<OsString>, Error> {
+    match (shell, argv.is_empty()) {
+        (Some(s), true) => Ok(vec!["sh".into(), "-c".into(), s.into()]),
+        (None, false) => Ok(argv),
+        (Some(_), false) => Err(Error::Usage(
+            "give the command either after -- or with -c, not both".into(),
+        )),
+        (None, true) => Err(Error::Usage(
+            "no command given (put it after --, or use -c STRING)".into(),
+        )),
     }
+}
+
+/// `<hostname>:<pid>`, what `ls -l` shows for a holder that gave no `--id`.
+pub fn default_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("{}:{}", host.trim(), std::process::id())
 }

@@ -11,7 +11,7 @@ use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::out;
 use crate::render::{self, Json};
-use crate::signal::{Caught, Listener, Signal};
+use crate::signal::{self, Caught, Listener, Signal};
 use crate::znode;
 
 /// One thing to report: `created`, `changed`, `deleted`, `children`, `initial` or `resync`.
@@ -26,7 +26,7 @@ pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Resul
     if args.path != "/" {
         znode::validate(&args.path, znode::Use::Read)?;
     }
-    let mut signals = super::listen()?;
+    let mut signals = signal::listen()?;
     if !args.command.is_empty() {
         child::become_subreaper();
     }

@@ -5,10 +5,7 @@ mod reasons;
 
 use std::time::Duration;
 
-use std::future::Future;
-use std::pin::Pin;
-
-use zookeeper_client::{Client, StateWatcher, WatchedEvent};
+use zookeeper_client::{Client, StateWatcher};
 
 use crate::cli::ConnectionArgs;
 use crate::diag::Diag;
@@ -39,10 +36,6 @@ pub struct Session {
     pub timeout: Duration,
     pub id: i64,
     pub states: StateWatcher,
-    /// A watch the session keeps until it is closed (our own node's, while the command runs).
-    /// Dropping a watch while the client lives sends a RemoveWatches request; closing the
-    /// session removes every watch anyway, so `close` drops it only after the client.
-    pub kept_watch: Option<Pin<Box<dyn Future<Output = WatchedEvent>>>>,
     /// How it was opened: `--acl` and whether it is authenticated decide the ACL of the nodes
     /// it creates.
     pub connection: Connection,
@@ -179,7 +172,6 @@ impl Session {
             timeout,
             id,
             states,
-            kept_watch: None,
             connection: connection.clone(),
         })
     }
@@ -192,12 +184,17 @@ impl Session {
     /// zklock ends within about 4 s of deciding to, even with the server frozen; what could not
     /// be removed, the server removes when the session expires, and zklock says so.
     pub async fn close(self, own_node: Option<&str>, diag: &Diag) {
+        self.close_then_drop(own_node, (), diag).await
+    }
+
+    /// As `close`, dropping `keep` only once the client is gone: a watch dropped while the
+    /// client lives sends a RemoveWatches request, which closing makes unnecessary.
+    pub async fn close_then_drop<T>(self, own_node: Option<&str>, keep: T, diag: &Diag) {
         let Session {
             client,
             mut states,
             connection,
             id,
-            kept_watch,
             timeout,
             ..
         } = self;
@@ -215,7 +212,7 @@ impl Session {
         })
         .await
         .is_ok();
-        drop(kept_watch); // only now: the client is gone, so no RemoveWatches goes out
+        drop(keep); // only now: the client is gone, so no RemoveWatches goes out
         if confirmed {
             return;
         }

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use zookeeper_client::{Client, EventType, OneshotWatcher, SessionState, Stat};
+use zookeeper_client::{Client, EventType, OneshotWatcher, SessionState, Stat, WatchedEvent};
 
 use crate::child::Child;
 use crate::connect::Session;
@@ -113,6 +113,9 @@ pub enum Ending {
 
 pub type PendingProbe = Pin<Box<dyn Future<Output = Probe>>>;
 
+/// The exists-watch on our node, kept until the session is closed (see `Session::close_then_drop`).
+pub type KeptWatch = Pin<Box<dyn Future<Output = WatchedEvent>>>;
+
 /// Runs the safety monitor (supervisor.rs) on the real command and session until the command
 /// and everything it left are gone. The watchdog, when there is one, is told the group and
 /// each new SIGKILL deadline, so the command cannot outlive the lease even if zklock stops.
@@ -125,6 +128,7 @@ pub async fn supervise(
     signals: &mut Listener,
     stopping: Stopping,
     watchdog: Option<&Watchdog>,
+    kept: &mut Option<KeptWatch>,
     diag: &Diag,
 ) -> Ending {
     // Test hook for the negative control in tests/safety.rs: without the lease, a partitioned
@@ -146,6 +150,7 @@ pub async fn supervise(
         session,
         node,
         arming,
+        kept,
     };
     let mut command = Guarded { child, watchdog };
     let ending = watch_over(
@@ -217,6 +222,7 @@ struct SessionLink<'a> {
     session: &'a mut Session,
     node: &'a OwnNode,
     arming: Option<Arming>,
+    kept: &'a mut Option<KeptWatch>,
 }
 
 impl Link for SessionLink<'_> {
@@ -237,7 +243,7 @@ impl Link for SessionLink<'_> {
                 self.arming = None;
                 match armed {
                     Ok((Some(_), watcher)) => {
-                        session.kept_watch = Some(Box::pin(watcher.changed()));
+                        *self.kept = Some(Box::pin(watcher.changed()));
                         Alarm::Noted(format!("watching {}", self.node.path))
                     }
                     Ok((None, _)) => deleted(),
@@ -245,8 +251,8 @@ impl Link for SessionLink<'_> {
                     Err(e) => Alarm::Noted(format!("watching {}: {e}", self.node.path)),
                 }
             }
-            event = async { session.kept_watch.as_mut().expect("guarded by the select condition").await }, if session.kept_watch.is_some() => {
-                session.kept_watch = None;
+            event = async { self.kept.as_mut().expect("guarded by the select condition").await }, if self.kept.is_some() => {
+                *self.kept = None;
                 match event.event_type {
                     EventType::NodeDeleted => deleted(),
                     EventType::Session => Alarm::Noted("watch: session event".into()),
