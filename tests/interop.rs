@@ -61,34 +61,10 @@ with lock:
 zk.stop()
 "#;
 
-/// Reads `start <ns> <tag>` / `end <ns> <tag>` lines: asserts no two holders overlap and the
-/// holders came in the `expected` order (the order they queued, i.e. by sequence).
+/// No two holders overlapped, and they came in the `expected` order (the order they queued,
+/// i.e. by sequence).
 fn assert_turns(log: &Path, expected: &[&str]) {
-    let text = read(log);
-    let mut open: Option<String> = None;
-    let mut turns = Vec::new();
-    for line in text.lines() {
-        let mut parts = line.split(' ');
-        let (what, tag) = (
-            parts.next().unwrap_or_default(),
-            parts.nth(1).unwrap_or_default().to_string(),
-        );
-        match what {
-            "start" => {
-                assert!(open.is_none(), "two holders at once:\n{text}");
-                open = Some(tag);
-            }
-            _ => {
-                assert_eq!(
-                    open.take().as_deref(),
-                    Some(tag.as_str()),
-                    "end without its start:\n{text}"
-                );
-                turns.push(tag);
-            }
-        }
-    }
-    assert_eq!(turns, expected, "{text}");
+    assert_eq!(assert_turns_apart(log), expected, "{}", read(log));
 }
 
 /// Marks its critical section in `log`; holds until the test has queued the others (the `go`

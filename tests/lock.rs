@@ -151,7 +151,7 @@ fn contenders_take_turns_without_overlap() {
     let dir = workdir("turns");
     let log = dir.join("log");
     let script = format!(
-        "echo start >> {0}; sleep 0.05; echo end >> {0}",
+        "echo start $(date +%s%N) $$ >> {0}; sleep 0.05; echo end $(date +%s%N) $$ >> {0}",
         log.display()
     );
     let runners: Vec<Background> = (0..6)
@@ -165,12 +165,7 @@ fn contenders_take_turns_without_overlap() {
             Some(0)
         );
     }
-    let lines: Vec<String> = read(&log).lines().map(String::from).collect();
-    assert_eq!(lines.len(), 12);
-    assert!(
-        lines.chunks(2).all(|pair| pair == ["start", "end"]),
-        "{lines:?}"
-    );
+    assert_eq!(assert_turns_apart(&log).len(), 6);
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 

@@ -495,25 +495,7 @@ fn kazoo_over_tls_and_zklock_over_tls_exclude_each_other() {
         .wait_timeout(Duration::from_secs(30))
         .expect("kazoo finishes");
     assert_eq!(kazoo.code, Some(0), "{kazoo:?}");
-    let marks: Vec<(String, u128, String)> = read(&log)
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split(' ').collect();
-            (
-                f[0].to_string(),
-                f[1].parse().expect("ns"),
-                f[2].to_string(),
-            )
-        })
-        .collect();
-    let order: Vec<String> = marks.iter().map(|(w, _, t)| format!("{w} {t}")).collect();
-    assert_eq!(
-        order,
-        ["start kazoo", "end kazoo", "start zklock", "end zklock"],
-        "{}",
-        read(&log)
-    );
-    assert!(marks[1].1 < marks[2].1, "overlap: {}", read(&log));
+    assert_eq!(assert_turns_apart(&log), ["kazoo", "zklock"]);
     alice_tls().assert_empty_soon(&path, Duration::from_secs(5));
 }
 
@@ -531,28 +513,14 @@ fn tls_partition(name: &str, unsafe_no_lease: bool) -> Overlap {
 
 #[test]
 fn the_lease_stops_a_command_whose_tls_connection_freezes() {
-    let Overlap {
-        ran_a,
-        last_a,
-        first_b,
-        ..
-    } = tls_partition("tls-partition", false);
-    assert_eq!(ran_a.code, Some(79), "{ran_a:?}");
-    assert!(
-        last_a < first_b,
-        "overlap: A beat at {last_a}, B started at {first_b}"
-    );
+    let overlap = tls_partition("tls-partition", false);
+    assert_eq!(overlap.ran_a.code, Some(79), "{:?}", overlap.ran_a);
+    overlap.assert_apart();
 }
 
 #[test]
 fn negative_control_over_tls_without_the_lease_the_holders_overlap() {
-    let Overlap {
-        last_a, first_b, ..
-    } = tls_partition("tls-no-lease", true);
-    assert!(
-        last_a > first_b,
-        "no overlap without the lease: the TLS partition test could not catch one"
-    );
+    tls_partition("tls-no-lease", true).assert_overlapped("over TLS without the lease");
 }
 
 #[test]

@@ -405,6 +405,40 @@ pub fn heartbeats(dir: &Path) -> Vec<u128> {
         .collect()
 }
 
+/// The one overlap checker of the suite, for logs of critical sections: lines
+/// `start <ns> <tag>` and `end <ns> <tag>` (other lines are ignored), written by the commands
+/// and peers that held a lock. Asserts that no section started before the previous one ended,
+/// by the log's order and by the clock, and returns the tags in the order they held.
+pub fn assert_turns_apart(log: &Path) -> Vec<String> {
+    let text = read(log);
+    let mut open: Option<(String, u128)> = None;
+    let mut last_end = 0u128;
+    let mut turns = Vec::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [what @ ("start" | "end"), at, tag] = fields[..] else {
+            continue;
+        };
+        let at: u128 = at
+            .parse()
+            .unwrap_or_else(|_| panic!("bad time in {line:?}"));
+        if what == "start" {
+            assert!(open.is_none(), "two holders at once:\n{text}");
+            assert!(at > last_end, "{tag} started before the last end:\n{text}");
+            open = Some((tag.to_string(), at));
+        } else {
+            let (started, _) = open
+                .take()
+                .unwrap_or_else(|| panic!("end without start:\n{text}"));
+            assert_eq!(started, tag, "end of another holder:\n{text}");
+            last_end = at;
+            turns.push(started);
+        }
+    }
+    assert!(open.is_none(), "a holder never ended:\n{text}");
+    turns
+}
+
 /// What happened to holder A and waiter B in an `overlap_scenario`.
 pub struct Overlap {
     /// How A's zklock exited.
@@ -414,6 +448,28 @@ pub struct Overlap {
     pub first_b: u128,
     /// A's command's pid.
     pub pid_a: i32,
+}
+
+impl Overlap {
+    /// A's last heartbeat came before B's first: the property every safety test checks.
+    pub fn assert_apart(&self) {
+        assert!(
+            self.last_a < self.first_b,
+            "overlap: A beat at {}, B started at {}",
+            self.last_a,
+            self.first_b
+        );
+        eprintln!("margin: {} ms", (self.first_b - self.last_a) / 1_000_000);
+    }
+
+    /// The negative controls' check: A beat after B started, so the scenario can catch an
+    /// overlap when the protection is off.
+    pub fn assert_overlapped(&self, what: &str) {
+        assert!(
+            self.last_a > self.first_b,
+            "no overlap {what}: the test could not catch one"
+        );
+    }
 }
 
 /// The scenario behind the "never held twice" tests. Holder A (`a`, a zklock command that
