@@ -9,15 +9,45 @@ use std::time::Duration;
 
 use support::*;
 
-fn runnable_blocks(readme: &str, fence: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
+/// A runnable block, and the output shown right after it in a ```text output block, if any.
+struct Block {
+    script: String,
+    output: Option<String>,
+}
+
+/// The blocks fenced exactly `fence`, each with the ```text output block that follows it.
+fn runnable_blocks(readme: &str, fence: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
     let mut current: Option<String> = None;
+    let mut output: Option<String> = None;
+    // Whether the last fence closed was a runnable block of ours, so an output block belongs
+    // to it.
+    let mut after_ours = false;
     for line in readme.lines() {
-        match (&mut current, line.trim_end()) {
+        let line = line.trim_end();
+        if let Some(text) = &mut output {
+            if line == "```" {
+                if let Some(last) = blocks.last_mut() {
+                    last.output = output.take();
+                }
+                after_ours = false;
+            } else {
+                text.push_str(line);
+                text.push('\n');
+            }
+            continue;
+        }
+        match (&mut current, line) {
             (None, open) if open == fence => current = Some(String::new()),
+            (None, "```text output") if after_ours => output = Some(String::new()),
+            (None, open) if open.starts_with("```") => after_ours = false,
             (Some(block), "```") => {
-                blocks.push(std::mem::take(block));
+                blocks.push(Block {
+                    script: std::mem::take(block),
+                    output: None,
+                });
                 current = None;
+                after_ours = true;
             }
             (Some(block), text) => {
                 block.push_str(text);
@@ -33,8 +63,9 @@ fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README")
 }
 
-/// Runs each block with `sh -e` in `dir`, zklock on PATH, ZKLOCK_SERVERS set to `servers`.
-fn run_blocks(blocks: Vec<String>, servers: &str, dir: &std::path::Path) {
+/// Runs each block with `sh -e` in `dir`, zklock on PATH, ZKLOCK_SERVERS set to `servers`,
+/// and compares its stdout with the output block shown after it, if there is one.
+fn run_blocks(blocks: Vec<Block>, servers: &str, dir: &std::path::Path) {
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_zklock"))
         .parent()
         .expect("bin dir")
@@ -44,13 +75,19 @@ fn run_blocks(blocks: Vec<String>, servers: &str, dir: &std::path::Path) {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    for block in blocks {
+    for Block { script, output } in blocks {
         let ran = run(std::process::Command::new("sh")
-            .args(["-e", "-c", &block])
+            .args(["-e", "-c", &script])
             .env("PATH", &path)
             .env("ZKLOCK_SERVERS", servers)
             .current_dir(dir));
-        assert_eq!(ran.code, Some(0), "README block failed:\n{block}\n{ran:?}");
+        assert_eq!(ran.code, Some(0), "README block failed:\n{script}\n{ran:?}");
+        if let Some(shown) = output {
+            assert_eq!(
+                ran.stdout, shown,
+                "README shows other output for:\n{script}"
+            );
+        }
     }
 }
 
@@ -74,6 +111,39 @@ fn assert_no_leftovers(zk: &Zk) {
         "{:?}",
         leftovers()
     );
+}
+
+/// Every code block is either run here (```sh runnable, -tls, -sasl; its ```text output
+/// compared), one of the two set-up commands CI runs (```sh setup), or marked as an
+/// illustration (```<language> illustration): none can rot unnoticed.
+#[test]
+fn every_readme_block_is_run_or_marked() {
+    let readme = readme();
+    let mut inside = false;
+    for (n, line) in readme.lines().enumerate() {
+        let Some(info) = line.trim_end().strip_prefix("```") else {
+            continue;
+        };
+        if inside {
+            inside = false;
+            continue;
+        }
+        inside = true;
+        let marked = [
+            "sh runnable",
+            "sh runnable-tls",
+            "sh runnable-sasl",
+            "sh setup",
+            "text output",
+        ]
+        .contains(&info)
+            || info.ends_with(" illustration");
+        assert!(
+            marked,
+            "README line {}: block fenced {line:?} is neither run nor marked",
+            n + 1
+        );
+    }
 }
 
 #[test]

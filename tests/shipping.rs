@@ -159,12 +159,13 @@ fn man_pages_and_completions_are_fresh() {
 
 #[test]
 fn man_pages_render_with_exit_status_and_examples() {
-    for page in [
-        "zklock",
-        "zklock-lock",
-        "zklock-elect",
-        "zklock-watch",
-        "zklock-ls",
+    let cli = Cli::command();
+    for (page, sub) in [
+        ("zklock", None),
+        ("zklock-lock", Some("lock")),
+        ("zklock-elect", Some("elect")),
+        ("zklock-watch", Some("watch")),
+        ("zklock-ls", Some("ls")),
     ] {
         let out = std::process::Command::new("man")
             .env("MANWIDTH", "100")
@@ -186,6 +187,31 @@ fn man_pages_render_with_exit_status_and_examples() {
             "ENVIRONMENT",
         ] {
             assert!(text.contains(heading), "{page} lacks {heading}");
+        }
+        // Each page documents its own command's options (a subcommand's, besides the global
+        // ones), and no other subcommand's.
+        let command = match sub {
+            Some(name) => cli.find_subcommand(name).expect("subcommand"),
+            None => &cli,
+        };
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                assert!(
+                    text.contains(&format!("--{long}")),
+                    "{page} does not document --{long}"
+                );
+            }
+        }
+        for other in cli.get_subcommands().filter(|s| Some(s.get_name()) != sub) {
+            for arg in other.get_arguments().filter(|a| !a.is_global_set()) {
+                let Some(long) = arg.get_long() else { continue };
+                let own = command.get_arguments().any(|a| a.get_long() == Some(long));
+                assert!(
+                    own || !text.contains(&format!("--{long} ")) || sub.is_none(),
+                    "{page} documents --{long}, an option of {}",
+                    other.get_name()
+                );
+            }
         }
     }
 }
