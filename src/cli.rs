@@ -1,10 +1,13 @@
 //! Every option of every subcommand, and nothing else. Doc comments become `--help`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
+
+pub use crate::connect::ConnectionArgs;
+pub use crate::duration::parse as parse_duration;
+pub use crate::security::SecurityArgs;
 
 use crate::signal::Signal;
 
@@ -144,108 +147,6 @@ Examples:
   zklock ls -l /locks/backup        # who holds the lock, who waits, since when
   zklock ls -R -d /config           # every descendant with its data
   zklock ls --json -R /config       # one JSON document (data as UTF-8, or base64)";
-
-/// How to reach ZooKeeper; shared by every subcommand.
-#[derive(Debug, Clone, Args)]
-pub struct ConnectionArgs {
-    /// ZooKeeper connect string: host:port[,host:port]...[/chroot]
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "ZKLOCK_SERVERS",
-        default_value = "127.0.0.1:2181",
-        value_name = "CONNECT"
-    )]
-    pub servers: String,
-
-    /// Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every
-    /// safety deadline uses the negotiated value
-    #[arg(long, global = true, default_value = "30s", value_parser = parse_session_timeout, value_name = "DURATION")]
-    pub session_timeout: Duration,
-
-    /// Give up (exit 69) when no server answers within this; a server silent for a third of
-    /// it is given up for the next one
-    #[arg(long, global = true, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
-    pub connect_timeout: Duration,
-
-    /// Session events, negotiated timeout, queue position and timings on stderr (repeatable)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-
-    /// Nothing on stderr but fatal errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    #[command(flatten)]
-    pub security: SecurityArgs,
-}
-
-/// TLS, SASL, digest logins and the ACL of created nodes (SPEC §8). Secrets never go in a flag
-/// value: the env forms fit a systemd `EnvironmentFile=`.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Security")]
-pub struct SecurityArgs {
-    /// TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port
-    /// uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme
-    #[arg(long, global = true, env = "ZKLOCK_TLS", value_parser = BoolishValueParser::new())]
-    pub tls: bool,
-
-    /// PEM bundle of the CAs that sign the servers' certificates [default: the system's]
-    #[arg(long, global = true, env = "ZKLOCK_TLS_CA", value_name = "FILE")]
-    pub tls_ca: Option<PathBuf>,
-
-    /// Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper's
-    /// PEM keystores); the session gets the x509 identity CN=..,O=..
-    #[arg(long, global = true, env = "ZKLOCK_TLS_CERT", value_name = "FILE")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The private key of --tls-cert (PEM, unencrypted), when not in the certificate's file
-    #[arg(long, global = true, env = "ZKLOCK_TLS_KEY", value_name = "FILE")]
-    pub tls_key: Option<PathBuf>,
-
-    /// Accept a server certificate that does not name the host connected to (as
-    /// zookeeper.ssl.hostnameVerification=false); warns on every run
-    #[arg(long, global = true)]
-    pub tls_no_hostname_verification: bool,
-
-    /// SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or
-    /// --sasl-password-file, never from a flag
-    #[arg(long, global = true, env = "ZKLOCK_SASL_USER", value_name = "USER")]
-    pub sasl_user: Option<String>,
-
-    /// File holding the SASL password (one line)
-    #[arg(
-        long,
-        global = true,
-        env = "ZKLOCK_SASL_PASSWORD_FILE",
-        value_name = "FILE"
-    )]
-    pub sasl_password_file: Option<PathBuf>,
-
-    /// Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`
-    #[arg(
-        long,
-        global = true,
-        env = "ZKLOCK_AUTH",
-        hide_env_values = true,
-        value_name = "SCHEME:CREDENTIALS"
-    )]
-    pub auth: Option<String>,
-
-    /// A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore
-    /// and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and
-    /// environment override it
-    #[arg(long, global = true, env = "ZKLOCK_CLIENT_CONFIG", value_name = "FILE")]
-    pub client_config: Option<PathBuf>,
-
-    /// ACL of every node zklock creates: open, creator (all rights to this session's
-    /// identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda
-    /// [default: new lock directories copy their nearest ancestor's ACL; contender nodes are
-    /// read when authenticated, open when not]
-    #[arg(long, global = true, env = "ZKLOCK_ACL", value_name = "ACL")]
-    pub acl: Option<String>,
-}
 
 /// Options of `zklock lock`.
 #[derive(Debug, Clone, Args)]
@@ -388,31 +289,6 @@ pub struct LsArgs {
     /// One JSON document (data as UTF-8, or base64 when it is not)
     #[arg(long)]
     pub json: bool,
-}
-
-/// The longest wait, grace or timeout zklock accepts: far beyond any use, and far from the
-/// clocks' limits (a deadline must fit an `Instant` and a boot-clock reading).
-const LONGEST: Duration = Duration::from_secs(10 * 365 * 86_400);
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (try 500ms, 30s, 2m)"))?;
-    if d > LONGEST {
-        return Err("longer than 10 years, the most zklock accepts".into());
-    }
-    Ok(d)
-}
-
-/// A session timeout travels as milliseconds in a signed 32-bit field: about 24 days at most
-/// (servers allow far less: 20 tickTimes unless maxSessionTimeout says otherwise).
-fn parse_session_timeout(s: &str) -> Result<Duration, String> {
-    let d = parse_duration(s)?;
-    if d.as_millis() > i32::MAX as u128 {
-        return Err("longer than the protocol's 24 days".into());
-    }
-    if d < Duration::from_millis(1) {
-        return Err("must be at least 1ms".into());
-    }
-    Ok(d)
 }
 
 /// Prints a clap error as one line (help and version as clap renders them) and returns the exit

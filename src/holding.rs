@@ -12,9 +12,10 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::guard::{self, Ending, Stopping};
+use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
-use crate::signal::{self, Listener};
+use crate::signal::Listener;
 use crate::watchdog::Watchdog;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
@@ -50,13 +51,13 @@ pub enum CgroupUse {
 }
 
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
-    let mut signals = signal::listen()?;
+    let mut signals = interrupt::listen()?;
     child::become_subreaper();
     let started = Instant::now();
     let mut session =
-        signal::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
+        interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     let create = recipe::create(&session, &plan.path, plan.recipe, &plan.id);
-    let created = signal::unless_stopped(&mut signals, create).await;
+    let created = interrupt::unless_stopped(&mut signals, create).await;
     let (node, sent) = match created {
         Ok(created) => created,
         Err(e) => {

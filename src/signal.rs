@@ -6,8 +6,6 @@ use std::task::Poll;
 
 use tokio::signal::unix::{self, SignalKind};
 
-use crate::error::Error;
-
 /// A Unix signal number that zklock may send to the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signal(pub i32);
@@ -183,22 +181,5 @@ impl Listener {
             Poll::Pending
         })
         .await
-    }
-}
-
-/// Installs the signal listener before anything touches ZooKeeper, so a SIGTERM during the
-/// connect or the wait is handled (and nothing left behind) rather than fatal.
-pub fn listen() -> Result<Listener, Error> {
-    Listener::install().map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))
-}
-
-/// Runs `work` unless zklock is told to stop first; then `Interrupted` (exit 128+N).
-pub async fn unless_stopped<T>(
-    signals: &mut Listener,
-    work: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    tokio::select! {
-        done = work => done,
-        sig = signals.terminating() => Err(Error::Interrupted(sig)),
     }
 }

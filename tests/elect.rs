@@ -398,6 +398,8 @@ fn observe_carries_on_after_its_session_expires() {
     );
     // Resign (TERM is forwarded to the command): a SIGKILL would leave the node until expiry.
     leader.signal(libc::SIGTERM);
-    leader.wait_timeout(Duration::from_secs(20)).expect("the leader resigns");
+    leader
+        .wait_timeout(Duration::from_secs(20))
+        .expect("the leader resigns");
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(10));
 }

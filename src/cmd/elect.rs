@@ -9,10 +9,10 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::holding;
+use crate::interrupt;
 use crate::out;
 use crate::recipe::{self, Patience, Recipe};
 use crate::render::{self, Json};
-use crate::signal;
 use crate::znode;
 
 pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
@@ -27,13 +27,14 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
         return holding::run(connection, plan, diag).await;
     }
     znode::validate(&args.path, znode::Use::Read)?;
-    let mut signals = signal::listen()?;
+    let mut signals = interrupt::listen()?;
     if args.observe {
         return observe_across_sessions(connection, &args, &mut signals, diag).await;
     }
-    let session = signal::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
+    let session =
+        interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     // Retries after a lost connection included, this answers or yields to a signal.
-    let result = signal::unless_stopped(&mut signals, leader(&session.client, &args)).await;
+    let result = interrupt::unless_stopped(&mut signals, leader(&session.client, &args)).await;
     session.close(None, diag).await;
     result
 }
@@ -50,9 +51,10 @@ async fn observe_across_sessions(
     let mut first = true;
     loop {
         let session =
-            signal::unless_stopped(signals, super::connect_again(connection, first, diag)).await?;
+            interrupt::unless_stopped(signals, super::connect_again(connection, first, diag))
+                .await?;
         first = false;
-        let outcome = signal::unless_stopped(signals, observe(&session, args, &mut shown)).await;
+        let outcome = interrupt::unless_stopped(signals, observe(&session, args, &mut shown)).await;
         // A request in flight when the session expired fails with its own error.
         let outcome = match outcome {
             Err(Error::Unavailable(_))

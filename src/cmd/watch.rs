@@ -9,9 +9,10 @@ use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
+use crate::interrupt;
 use crate::out;
 use crate::render::{self, Json};
-use crate::signal::{self, Caught, Listener, Signal};
+use crate::signal::{Caught, Listener, Signal};
 use crate::znode;
 
 /// One thing to report: `created`, `changed`, `deleted`, `children`, `initial` or `resync`.
@@ -26,7 +27,7 @@ pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Resul
     if args.path != "/" {
         znode::validate(&args.path, znode::Use::Read)?;
     }
-    let mut signals = signal::listen()?;
+    let mut signals = interrupt::listen()?;
     if !args.command.is_empty() {
         child::become_subreaper();
     }

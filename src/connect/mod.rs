@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use zookeeper_client::{Client, StateWatcher};
 
-use crate::cli::ConnectionArgs;
+mod options;
+
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::security::Security;
+pub use options::ConnectionArgs;
 use reasons::{Failure, Recorder, Why};
 
 /// How to reach the ensemble: the connection options and the resolved security settings.

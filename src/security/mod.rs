@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use zookeeper_client::{Acl, Connector, SaslOptions, TlsOptions};
 
 use crate::acl::AclSpec;
-use crate::cli::SecurityArgs;
+mod options;
+
 use crate::error::Error;
+pub use options::SecurityArgs;
 use properties::ClientConfig;
 
 /// The environment variable that carries the SASL password (never a flag value).
