@@ -102,7 +102,6 @@ fn nonblock_and_wait_give_up_with_the_conflict_status() {
     let path = unique_path("conflict");
     let holder = hold(&servers(), &path, "conflict");
 
-    let started = Instant::now();
     let n = run(zklock(&servers()).args(["-n", &path, "--", "echo", "ran"]));
     assert_eq!((n.code, n.stdout.as_str()), (Some(75), ""), "{n:?}");
     assert!(
@@ -110,7 +109,6 @@ fn nonblock_and_wait_give_up_with_the_conflict_status() {
         "{}",
         n.stderr
     );
-    assert!(started.elapsed() < Duration::from_secs(3));
 
     let e = run(zklock(&servers()).args(["-n", "-E", "0", "-q", &path, "--", "echo", "ran"]));
     assert_eq!(
@@ -307,7 +305,6 @@ fn usage_errors_exit_64_with_one_line_and_create_nothing() {
 fn unreachable_servers_exit_69_naming_them() {
     let port = server::free_port();
     let servers = format!("127.0.0.1:{port}");
-    let started = Instant::now();
     let ran = run(Command::new(env!("CARGO_BIN_EXE_zklock")).args([
         "-s",
         &servers,
@@ -319,8 +316,11 @@ fn unreachable_servers_exit_69_naming_them() {
         "ran",
     ]));
     assert_eq!((ran.code, ran.stdout.as_str()), (Some(69), ""), "{ran:?}");
-    assert!(ran.stderr.contains(&servers), "{}", ran.stderr);
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        ran.stderr.contains(&servers) && ran.stderr.contains("600ms"),
+        "{}",
+        ran.stderr
+    );
 
     // A server that accepts but never answers (a frozen link) also times out.
     let proxy = Proxy::start(shared().port);
@@ -440,21 +440,28 @@ fn a_chroot_in_the_connect_string_scopes_every_path() {
 #[test]
 fn a_second_sigint_kills_a_command_that_ignores_the_first() {
     let path = unique_path("second-int");
-    let script = "trap '' INT; touch held; while :; do sleep 0.05; done";
-    let process = hold_running(&servers(), &path, "second-int", &[], script).process;
-    process.signal(libc::SIGINT);
-    std::thread::sleep(Duration::from_millis(300));
-    let started = Instant::now();
-    process.signal(libc::SIGINT);
-    let ran = process
-        .wait_timeout(Duration::from_secs(10))
-        .expect("exits after the second INT");
-    assert_eq!(ran.code, Some(137), "{ran:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "waited for the 5 s grace: {:?}",
-        started.elapsed()
+    // The command notes the first INT and ignores it; the grace is far longer than the test's
+    // deadline, so only the second INT's SIGKILL can end it in time.
+    let script = "trap 'touch got-int' INT; touch held; while :; do sleep 0.05; done";
+    let holder = hold_running(
+        &servers(),
+        &path,
+        "second-int",
+        &["-v", "--kill-grace", "10m"],
+        script,
     );
+    holder.process.signal(libc::SIGINT);
+    assert!(eventually(Duration::from_secs(10), || holder
+        .dir
+        .join("got-int")
+        .exists()));
+    holder.process.signal(libc::SIGINT);
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(60))
+        .expect("exits after the second INT, not after the 10 min grace");
+    assert_eq!(ran.code, Some(137), "{ran:?}");
+    assert!(ran.stderr.contains("forwarding SIGKILL"), "{}", ran.stderr);
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 

@@ -39,8 +39,9 @@ fn the_default_mode_sees_the_node_and_not_its_children() {
     zk.delete(&format!("{path}/child"));
     zk.delete(&path);
     w.wait_lines(3, LIMIT);
-    std::thread::sleep(Duration::from_millis(300)); // room for a wrong (child) event to show
-    let lines = w.lines();
+    // A sentinel: events come in order, so a wrong (child) event would show before it.
+    zk.create(&path, b"v3");
+    let lines = w.wait_lines(4, LIMIT);
     let ran = stop(w);
     assert_eq!(
         (ran.code, ran.signal),
@@ -52,9 +53,11 @@ fn the_default_mode_sees_the_node_and_not_its_children() {
         [
             format!("created {path} v1"),
             format!("changed {path} v2"),
-            format!("deleted {path}")
+            format!("deleted {path}"),
+            format!("created {path} v3")
         ]
     );
+    zk.delete(&path);
 }
 
 #[test]
@@ -67,13 +70,19 @@ fn children_mode_sees_only_the_child_list() {
     zk.set(&path, b"ignored");
     zk.delete(&format!("{path}/a"));
     w.wait_lines(2, LIMIT);
-    std::thread::sleep(Duration::from_millis(300)); // room for a wrong (data) event to show
-    let lines = w.lines();
+    // A sentinel: a wrong (data) event would show before its line.
+    zk.create(&format!("{path}/b"), b"");
+    let lines = w.wait_lines(3, LIMIT);
     stop(w);
     assert_eq!(
         lines,
-        [format!("children {path}"), format!("children {path}")]
+        [
+            format!("children {path}"),
+            format!("children {path}"),
+            format!("children {path}")
+        ]
     );
+    zk.delete(&format!("{path}/b"));
     zk.delete(&path);
 }
 
@@ -159,11 +168,14 @@ fn the_command_runs_per_event_and_coalesces_bursts() {
         .lines()
         .count()
         == 2));
-    std::thread::sleep(Duration::from_millis(1500));
+    // A sentinel of another kind: runs happen in order, so any extra run for the burst would
+    // come before the sentinel's.
+    zk.delete(&path);
+    assert!(eventually(LIMIT, || read(&dir.join("runs")).contains("deleted")));
     stop(w);
     assert_eq!(
         read(&dir.join("runs")),
-        format!("changed {path}\nchanged {path}\n"),
+        format!("changed {path}\nchanged {path}\ndeleted {path}\n"),
         "a burst of 5 changes is one follow-up run"
     );
 }
@@ -178,9 +190,22 @@ fn session_expiry_emits_resync_and_watching_goes_on() {
         "resync",
     );
     w.wait_stderr(ARMED, LIMIT);
+    let stderr = read(&w.stderr);
+    let session = stderr
+        .split("session ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("-v names the session")
+        .trim_start_matches("0x")
+        .to_string();
     proxy.freeze();
-    // The server expires the 1 s session while the link is frozen.
-    std::thread::sleep(Duration::from_secs(3));
+    // The server expires the 1 s session while the link is frozen, and drops its connection.
+    assert!(
+        eventually(LIMIT, || !server::four_letter(shared().port, "cons")
+            .unwrap_or_default()
+            .contains(&session)),
+        "the server never expired session {session}"
+    );
     proxy.thaw();
     proxy.cut();
     let lines = w.wait_lines(1, LIMIT);
