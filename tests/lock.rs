@@ -577,3 +577,19 @@ fn a_command_reading_the_terminal_gets_it() {
 fn sigint_while_waiting_dies_of_it_and_leaves_only_the_holder() {
     stop_a_waiter(libc::SIGINT, "int-waiting");
 }
+
+/// A TERM to zklock reaches the command; a command that handles it and exits 0 makes zklock
+/// exit 0 too (its status follows the command, as timeout(1)'s does), after releasing.
+#[test]
+fn the_status_after_a_forwarded_signal_is_the_commands() {
+    let path = unique_path("term-handled");
+    let script = "trap 'exit 0' TERM; touch held; while :; do sleep 0.05; done";
+    let holder = hold_running(&servers(), &path, "term-handled", &[], script);
+    holder.process.signal(libc::SIGTERM);
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(20))
+        .expect("exits after TERM");
+    assert_eq!((ran.code, ran.signal), (Some(0), None), "{ran:?}");
+    zk().assert_empty_soon(&path, Duration::from_secs(5));
+}
