@@ -619,3 +619,22 @@ fn sasl_refusals_exit_77_and_never_show_the_password() {
     let zk = Zk::connect_sasl(&sasl(), ALICE);
     zk.assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// A failed login is the same answer in every subcommand: 77, one line.
+#[test]
+fn a_wrong_password_is_77_in_every_subcommand() {
+    let path = unique_path("sasl-every");
+    let wrong = (ALICE.0, "not-the-password");
+    for sub in [
+        vec![path.as_str(), "--", "true"],
+        vec!["elect", path.as_str(), "--", "true"],
+        vec!["elect", path.as_str(), "--leader"],
+        vec!["elect", path.as_str(), "--observe"],
+        vec!["watch", path.as_str()],
+        vec!["ls", "/"],
+    ] {
+        let ran = run(sasl_zklock(wrong).args(&sub));
+        assert_eq!(ran.code, Some(77), "{sub:?}: {ran:?}");
+        assert_eq!(ran.stderr.lines().count(), 1, "{sub:?}: {}", ran.stderr);
+    }
+}
