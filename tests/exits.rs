@@ -240,3 +240,27 @@ fn switch_variables_take_1_and_0() {
     }
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// `--wait` races every wait, the retries after a lost connection included: a waiter that
+/// hears its predecessor go but whose requests no longer reach the server (its re-listing and
+/// reconnects hang) still gives up when the wait is over.
+#[test]
+fn the_wait_ends_on_time_even_while_requests_hang() {
+    let path = unique_path("requests-hang");
+    let holder = hold(&servers(), &path, "requests-hang-holder");
+    let proxy = Proxy::start(shared().port);
+    let waiter =
+        Background::spawn(zklock(&proxy.connect()).args(["-w", "6s", &path, "--", "true"]));
+    let zk = Zk::connect(&servers());
+    zk.wait_children(&path, 2, Duration::from_secs(15));
+    proxy.freeze_requests();
+    assert_eq!(holder.release().code, Some(0));
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(60))
+        .expect("the waiter gives up");
+    assert_eq!(ran.code, Some(75), "{ran:?}");
+    assert!(ran.stderr.contains("not acquired"), "{}", ran.stderr);
+    proxy.thaw();
+    // The server expires the waiter's session, and its node goes.
+    zk.assert_empty_soon(&path, Duration::from_secs(30));
+}

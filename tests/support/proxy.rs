@@ -11,6 +11,9 @@ use std::time::Duration;
 #[derive(Default)]
 struct State {
     frozen: AtomicBool,
+    /// Client-to-server traffic only is held: the client hears the server, which never hears
+    /// the client's requests.
+    requests_frozen: AtomicBool,
     generation: AtomicU64,
     stopped: AtomicBool,
     /// When non-zero: on connections made from now on, pass only this many server-to-client
@@ -49,13 +52,16 @@ impl Proxy {
                 shared.accepted.fetch_add(1, Ordering::SeqCst);
                 let generation = shared.generation.load(Ordering::SeqCst);
                 let replies = shared.replies.swap(0, Ordering::SeqCst);
-                for (from, to, limit) in [(&client, &server, 0), (&server, &client, replies)] {
+                for (from, to, limit, requests) in [
+                    (&client, &server, 0, true),
+                    (&server, &client, replies, false),
+                ] {
                     let (from, to) = (
                         from.try_clone().expect("clone"),
                         to.try_clone().expect("clone"),
                     );
                     let state = shared.clone();
-                    std::thread::spawn(move || pump(from, to, &state, generation, limit));
+                    std::thread::spawn(move || pump(from, to, &state, generation, limit, requests));
                 }
             }
         });
@@ -74,6 +80,12 @@ impl Proxy {
 
     pub fn thaw(&self) {
         self.state.frozen.store(false, Ordering::SeqCst);
+        self.state.requests_frozen.store(false, Ordering::SeqCst);
+    }
+
+    /// Stops forwarding the client's requests only: notifications still reach the client.
+    pub fn freeze_requests(&self) {
+        self.state.requests_frozen.store(true, Ordering::SeqCst);
     }
 
     /// The next connection passes only its first `n` server messages (ZooKeeper frames) to the
@@ -101,7 +113,14 @@ impl Drop for Proxy {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, generation: u64, limit: u64) {
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    state: &State,
+    generation: u64,
+    limit: u64,
+    requests: bool,
+) {
     let _ = from.set_read_timeout(Some(Duration::from_millis(5)));
     let mut buf = [0u8; 16 * 1024];
     let mut frames = Frames::default();
@@ -109,7 +128,8 @@ fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, generation: u64, 
         if state.generation.load(Ordering::SeqCst) != generation {
             break;
         }
-        if state.frozen.load(Ordering::SeqCst) || (limit > 0 && frames.done >= limit) {
+        let held = requests && state.requests_frozen.load(Ordering::SeqCst);
+        if held || state.frozen.load(Ordering::SeqCst) || (limit > 0 && frames.done >= limit) {
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
