@@ -281,7 +281,7 @@ _zklock() {
             return 0
             ;;
         zklock__subcmd__lock)
-            opts="-n -w -E -c -s -v -q -h -V --nonblock --wait --conflict-exit-code --command --id --kill-signal --kill-grace --cgroup --no-cgroup --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
+            opts="-n -w -E -c -s -v -q -h -V --nonblock --wait --conflict-exit-code --shared --write --command --id --kill-signal --kill-grace --cgroup --no-cgroup --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

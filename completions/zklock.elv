@@ -70,6 +70,8 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand --acl 'ACL of every node zklock creates: open, creator (all rights to this session''s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor''s ACL; contender nodes are read when authenticated, open when not]'
             cand -n 'Fail at once (exit 75) when the lock is held by someone else'
             cand --nonblock 'Fail at once (exit 75) when the lock is held by someone else'
+            cand --shared 'Take a read lock: held together with other readers, while no writer or exclusive holder is ahead (Curator InterProcessReadWriteLock''s read lock, `__READ__` nodes)'
+            cand --write 'Take the write lock of a read/write lock: alone, after every earlier reader and writer (Curator''s write lock, `__WRIT__` nodes); readers that come later wait for it'
             cand --cgroup 'Insist on a cgroup v2 of the command''s own: warn when none can be made. (Where zklock may make one — root, or a systemd unit with Delegate=yes — every command gets one anyway, so even descendants that left its session die with it.)'
             cand --no-cgroup 'Run the command without a cgroup of its own (its process group and zklock''s sweep still stop its descendants, but not one that left its session if zklock is SIGKILLed)'
             cand -v 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'

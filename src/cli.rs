@@ -168,6 +168,16 @@ pub struct LockArgs {
     #[arg(short = 'E', long, default_value_t = 75, value_name = "N")]
     pub conflict_exit_code: u8,
 
+    /// Take a read lock: held together with other readers, while no writer or exclusive
+    /// holder is ahead (Curator InterProcessReadWriteLock's read lock, `__READ__` nodes)
+    #[arg(long, conflicts_with = "write")]
+    pub shared: bool,
+
+    /// Take the write lock of a read/write lock: alone, after every earlier reader and writer
+    /// (Curator's write lock, `__WRIT__` nodes); readers that come later wait for it
+    #[arg(long)]
+    pub write: bool,
+
     #[command(flatten)]
     pub run: RunArgs,
 }

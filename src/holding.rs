@@ -36,6 +36,8 @@ impl Plan {
         match self.recipe {
             Recipe::Lock => "lock",
             Recipe::Latch => "leadership",
+            Recipe::Write => "write lock",
+            Recipe::Read => "read lock",
         }
     }
 }
@@ -107,7 +109,7 @@ async fn hold(
     // included: zklock ends when told to or when patience runs out, whatever the server does.
     let deadline = plan.patience.deadline();
     let acquired = tokio::select! {
-        acquired = recipe::acquire(session, &plan.path, node, plan.recipe, plan.patience, diag) => acquired?,
+        acquired = recipe::acquire(session, &plan.path, node, plan.patience, diag) => acquired?,
         sig = signals.terminating() => return Err(Error::Interrupted(sig)),
         _ = recipe::sleep_until(deadline) => Acquired::Conflict,
     };

@@ -11,13 +11,17 @@ use crate::error::{Error, Perm};
 use crate::lease::BootTime;
 use crate::znode;
 
-/// Which recipe a node takes part in; decides our node's name and whose names count.
+/// Which recipe our node takes part in; decides its name and what it waits for (SPEC §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipe {
-    /// Curator InterProcessMutex: `_c_<uuid>-lock-<seq>`; kazoo's `__lock__` nodes also count.
+    /// Curator InterProcessMutex: `_c_<uuid>-lock-<seq>`, exclusive.
     Lock,
-    /// Curator LeaderLatch: `_c_<uuid>-latch-<seq>`; lock nodes of both kinds also count.
+    /// Curator LeaderLatch: `_c_<uuid>-latch-<seq>`, exclusive (the leader).
     Latch,
+    /// Curator InterProcessReadWriteLock's write lock: `_c_<uuid>-__WRIT__<seq>`, exclusive.
+    Write,
+    /// Its read lock: `_c_<uuid>-__READ__<seq>`, shared with other readers.
+    Read,
 }
 
 impl Recipe {
@@ -25,43 +29,65 @@ impl Recipe {
         match self {
             Recipe::Lock => "-lock-",
             Recipe::Latch => "-latch-",
-        }
-    }
-
-    fn markers(self) -> &'static [&'static str] {
-        match self {
-            Recipe::Lock => &["-lock-", "__lock__"],
-            Recipe::Latch => &["-latch-", "-lock-", "__lock__"],
+            Recipe::Write => "-__WRIT__",
+            Recipe::Read => "-__READ__",
         }
     }
 }
+
+/// Every peer's contender marker, and whether its holders share the lock (readers). Every
+/// zklock mode counts every one of them by its sequence (one counter per directory), so zklock
+/// stays safe beside any of these peers, even one that ignores zklock's own nodes.
+const MARKERS: &[(&str, bool)] = &[
+    ("-lock-", false),   // Curator InterProcessMutex, zklock
+    ("__lock__", false), // kazoo Lock
+    ("-latch-", false),  // Curator LeaderLatch, zklock elect
+    ("__WRIT__", false), // Curator write lock, zklock --write
+    ("__READ__", true),  // Curator read lock, zklock --shared
+    ("__rlock__", true), // kazoo ReadLock
+];
 
 /// A child of the lock directory that competes for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contender {
     pub name: String,
     pub seq: i64,
+    /// A reader: holds the lock together with other readers.
+    pub shared: bool,
 }
 
-/// The contenders among `children`, lowest sequence (the holder) first.
-pub fn contenders(recipe: Recipe, children: Vec<String>) -> Vec<Contender> {
+/// The contenders among `children`, lowest sequence first.
+pub fn contenders(children: Vec<String>) -> Vec<Contender> {
     let mut found: Vec<Contender> = children
         .into_iter()
         .filter_map(|name| {
-            let seq = sequence_of(recipe, &name)?;
-            Some(Contender { name, seq })
+            let (seq, shared) = sequence_of(&name)?;
+            Some(Contender { name, seq, shared })
         })
         .collect();
     found.sort_by(|a, b| a.seq.cmp(&b.seq).then_with(|| a.name.cmp(&b.name)));
     found
 }
 
-/// The 10-digit sequence that ZooKeeper appended after one of the recipe's markers.
-fn sequence_of(recipe: Recipe, name: &str) -> Option<i64> {
-    recipe.markers().iter().find_map(|marker| {
+/// The contender the one at `pos` in `queue` must wait for, if any: for a reader the nearest
+/// non-reader below it (readers after a waiting writer queue behind it: no writer starves);
+/// for everyone else the immediate predecessor, whatever its kind.
+pub fn blocker(queue: &[Contender], pos: usize) -> Option<&Contender> {
+    let below = &queue[..pos];
+    if queue[pos].shared {
+        below.iter().rev().find(|c| !c.shared)
+    } else {
+        below.last()
+    }
+}
+
+/// The 10-digit sequence that ZooKeeper appended after one of the markers, and whether the
+/// marker is a reader's.
+fn sequence_of(name: &str) -> Option<(i64, bool)> {
+    MARKERS.iter().find_map(|(marker, shared)| {
         let (_, digits) = name.rsplit_once(marker)?;
         if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
-            digits.parse().ok()
+            Some((digits.parse().ok()?, *shared))
         } else {
             None
         }
@@ -243,7 +269,6 @@ pub async fn acquire(
     session: &mut Session,
     dir: &str,
     own: &OwnNode,
-    recipe: Recipe,
     patience: Patience,
     diag: &Diag,
 ) -> Result<Acquired, Error> {
@@ -256,20 +281,20 @@ pub async fn acquire(
         let children = retry_on_loss(|| client.list_children(dir))
             .await
             .map_err(|e| Error::denied(dir, Perm::Read, e))?;
-        let queue = contenders(recipe, children);
+        let queue = contenders(children);
         let Some(pos) = queue.iter().position(|c| c.name == own.name) else {
             return Err(Error::Unavailable(format!(
                 "{}: deleted while waiting for the lock",
                 own.path
             )));
         };
-        if pos == 0 {
+        let Some(blocking) = blocker(&queue, pos) else {
             return Ok(Acquired::Held { waited });
-        }
+        };
         if let Patience::None = patience {
             return Ok(Acquired::Conflict);
         }
-        let predecessor = format!("{dir}/{}", queue[pos - 1].name);
+        let predecessor = format!("{dir}/{}", blocking.name);
         diag.info(format_args!("waiting #{pos} behind {predecessor}"));
         let (stat, watcher) = match client.check_and_watch_stat(&predecessor).await {
             Ok(found) => found,
@@ -366,21 +391,51 @@ fn uuid() -> Result<String, Error> {
 mod tests {
     use super::*;
 
+    fn queue(names: &[&str]) -> Vec<Contender> {
+        contenders(names.iter().map(|s| s.to_string()).collect())
+    }
+
     #[test]
-    fn orders_curator_and_kazoo_names_by_sequence() {
-        let names = [
+    fn counts_every_peers_nodes_by_sequence() {
+        let q = queue(&[
             "_c_b-lock-0000000003",
             "x__lock__0000000001",
             "_c_a-latch-0000000000",
             "other",
             "_c_c-lock-12",
-        ];
-        let lock = contenders(Recipe::Lock, names.iter().map(|s| s.to_string()).collect());
-        let got: Vec<_> = lock.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(got, ["x__lock__0000000001", "_c_b-lock-0000000003"]);
-        let latch = contenders(Recipe::Latch, names.iter().map(|s| s.to_string()).collect());
-        assert_eq!(latch.first().map(|c| c.seq), Some(0));
-        assert_eq!(latch.len(), 3);
+            "_c_d-__READ__0000000004",
+            "_c_e-__WRIT__0000000005",
+            "f__rlock__0000000006",
+        ]);
+        let got: Vec<(i64, bool)> = q.iter().map(|c| (c.seq, c.shared)).collect();
+        assert_eq!(
+            got,
+            [
+                (0, false),
+                (1, false),
+                (3, false),
+                (4, true),
+                (5, false),
+                (6, true)
+            ]
+        );
+    }
+
+    /// Readers share; a writer waits for everyone before it; a reader after a waiting writer
+    /// waits for that writer (no writer starves).
+    #[test]
+    fn readers_share_and_writers_wait_their_turn() {
+        let q = queue(&[
+            "_c_a-__READ__0000000000",
+            "_c_b-__READ__0000000001",
+            "_c_c-__WRIT__0000000002",
+            "_c_d-__READ__0000000003",
+            "_c_e-lock-0000000004",
+        ]);
+        let blocked_by: Vec<Option<i64>> = (0..q.len())
+            .map(|k| blocker(&q, k).map(|c| c.seq))
+            .collect();
+        assert_eq!(blocked_by, [None, None, Some(1), Some(2), Some(3)]);
     }
 
     #[test]

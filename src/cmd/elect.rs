@@ -88,10 +88,7 @@ async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Er
             Err(e) if recipe::lost_connection(&e) => continue,
             Err(e) => return Err(Error::denied(dir, Perm::Read, e)),
         };
-        let Some(first) = recipe::contenders(Recipe::Latch, children)
-            .into_iter()
-            .next()
-        else {
+        let Some(first) = recipe::contenders(children).into_iter().next() else {
             return Ok(None);
         };
         let node = format!("{dir}/{}", first.name);

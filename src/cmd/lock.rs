@@ -14,8 +14,13 @@ pub async fn run(connection: &Connection, args: LockArgs, diag: &Diag) -> Result
         (true, _) => Patience::None,
         (false, wait) => Patience::Until(wait.map(|w| Instant::now() + w)),
     };
+    let recipe = match (args.shared, args.write) {
+        (true, _) => Recipe::Read,
+        (_, true) => Recipe::Write,
+        _ => Recipe::Lock,
+    };
     let plan = super::plan(
-        Recipe::Lock,
+        recipe,
         args.path,
         patience,
         args.conflict_exit_code,

@@ -11,7 +11,7 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::out;
-use crate::recipe::{self, Recipe};
+use crate::recipe;
 use crate::render::{self, Json};
 use crate::znode;
 
@@ -133,7 +133,7 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
 /// sequence, which their uuid-prefixed names do not sort by).
 fn sort_queue_last(names: &mut [String]) {
     let key = |name: &String| {
-        let seq = recipe::contenders(Recipe::Latch, vec![name.clone()])
+        let seq = recipe::contenders(vec![name.clone()])
             .first()
             .map(|c| c.seq);
         (seq.is_some(), seq, name.clone())
@@ -143,18 +143,17 @@ fn sort_queue_last(names: &mut [String]) {
 
 /// holder/leader and waiting #k for the contenders among `names`, by sequence.
 fn roles(names: &[String]) -> HashMap<String, String> {
-    let queue = recipe::contenders(Recipe::Latch, names.to_vec());
-    let first_is_latch = queue.first().is_some_and(|c| c.name.contains("-latch-"));
-    queue
-        .into_iter()
-        .enumerate()
-        .map(|(k, c)| {
-            let role = match (k, first_is_latch) {
-                (0, true) => "leader".to_string(),
-                (0, false) => "holder".to_string(),
-                (k, _) => format!("waiting #{k}"),
+    let queue = recipe::contenders(names.to_vec());
+    (0..queue.len())
+        .map(|k| {
+            let c = &queue[k];
+            let role = match recipe::blocker(&queue, k) {
+                Some(_) => format!("waiting #{k}"),
+                None if c.shared => "reader".to_string(),
+                None if c.name.contains("-latch-") => "leader".to_string(),
+                None => "holder".to_string(),
             };
-            (c.name, role)
+            (c.name.clone(), role)
         })
         .collect()
 }
