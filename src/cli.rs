@@ -33,7 +33,7 @@ command runs ends it by that signal, after cleanup.";
     propagate_version = true,
     name = "zklock",
     version,
-    override_usage = "zklock [OPTIONS] <PATH> -- <COMMAND>...\n       zklock [OPTIONS] <SUBCOMMAND> ...",
+    override_usage = "zklock [OPTIONS] <PATH>... -- <COMMAND>...\n       zklock [OPTIONS] <SUBCOMMAND> ...",
     after_help = AFTER_HELP
 )]
 pub struct Cli {
@@ -151,9 +151,10 @@ Examples:
 /// Options of `zklock lock`.
 #[derive(Debug, Clone, Args)]
 pub struct LockArgs {
-    /// The lock's znode, e.g. /locks/backup (created with its parents when missing)
-    #[arg(value_name = "PATH")]
-    pub path: String,
+    /// The lock's znode, e.g. /locks/backup (created with its parents when missing); several
+    /// paths are all held for the command, taken in sorted order
+    #[arg(value_name = "PATH", required = true, num_args = 1..)]
+    pub paths: Vec<String>,
 
     /// Fail at once (exit 75) when the lock is held by someone else
     #[arg(short, long, conflicts_with = "wait")]
@@ -358,7 +359,7 @@ mod tests {
 
     fn lock_path(cli: &Cli) -> &str {
         match &cli.command {
-            Command::Lock(args) => &args.path,
+            Command::Lock(args) => &args.paths[0],
             other => panic!("not lock: {other:?}"),
         }
     }

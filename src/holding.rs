@@ -11,7 +11,7 @@ use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
-use crate::guard::{self, Ending, Stopping};
+use crate::guard::{self, Ending, Stopping, Watches};
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
@@ -21,7 +21,8 @@ use crate::watchdog::Watchdog;
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
     pub recipe: Recipe,
-    pub path: String,
+    /// Sorted, without duplicates: the order they are taken in.
+    pub paths: Vec<String>,
     pub argv: Vec<OsString>,
     pub id: String,
     pub patience: Patience,
@@ -55,94 +56,102 @@ pub enum CgroupUse {
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = interrupt::listen()?;
     child::become_subreaper();
-    let started = Instant::now();
     let mut session =
         interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
-    let create = recipe::create(&session, &plan.path, plan.recipe, &plan.id);
-    let created = interrupt::unless_stopped(&mut signals, create).await;
-    let (node, sent) = match created {
-        Ok(created) => created,
-        Err(e) => {
-            // The node may exist even though the create did not answer; closing removes it.
-            session.close(None, diag).await;
-            return Err(e);
-        }
-    };
-    diag.info(format_args!(
-        "created {} in {:?}",
-        node.path,
-        started.elapsed()
-    ));
-    let lease = Lease::new(session.timeout, sent);
-    let mut kept = None;
+    let mut nodes = Vec::new();
+    let mut watches = Watches::default();
     let outcome = hold(
         &mut session,
         &plan,
-        &node,
-        lease,
+        &mut nodes,
         &mut signals,
-        &mut kept,
+        &mut watches,
         diag,
     )
     .await;
     let releasing = Instant::now();
-    session.close_then_drop(Some(&node.path), kept, diag).await;
+    // Closing the session removes every node of ours, those of paths not yet acquired too.
+    let own: Vec<String> = nodes.iter().map(|n: &OwnNode| n.path.clone()).collect();
+    session.close_then_drop(&own, watches, diag).await;
     diag.info(format_args!(
         "released {} in {:?}",
-        plan.path,
+        plan.paths.join(" "),
         releasing.elapsed()
     ));
     outcome
 }
 
-/// Waits for the lock, then runs the command under the safety monitor.
+/// Takes each path in turn (sorted: two zklocks naming the same paths in any order cannot
+/// deadlock), creating its node only once the previous path is held; then runs the command
+/// under the safety monitor, which guards every node.
 async fn hold(
     session: &mut Session,
     plan: &Plan,
-    node: &OwnNode,
-    mut lease: Lease,
+    nodes: &mut Vec<OwnNode>,
     signals: &mut Listener,
-    kept: &mut Option<guard::KeptWatch>,
+    watches: &mut Watches,
     diag: &Diag,
 ) -> Result<i32, Error> {
     // Every wait below races signals and `--wait`'s end, retries after a lost connection
     // included: zklock ends when told to or when patience runs out, whatever the server does.
     let deadline = plan.patience.deadline();
-    let acquired = tokio::select! {
-        acquired = recipe::acquire(session, &plan.path, node, plan.patience, diag) => acquired?,
-        sig = signals.terminating() => return Err(Error::Interrupted(sig)),
-        _ = recipe::sleep_until(deadline) => Acquired::Conflict,
-    };
-    match acquired {
-        Acquired::Held { waited } => diag.info(format_args!(
-            "holding the {} of {} (waited: {waited})",
-            plan.what(),
-            plan.path
-        )),
-        Acquired::Conflict => {
-            return Err(Error::NotAcquired {
-                path: plan.path.clone(),
-                code: plan.conflict_code,
-            });
+    let mut lease: Option<Lease> = None;
+    for path in &plan.paths {
+        let started = Instant::now();
+        let create = recipe::create(session, path, plan.recipe, &plan.id);
+        let (node, sent) = interrupt::unless_stopped(signals, create).await?;
+        diag.info(format_args!(
+            "created {} in {:?}",
+            node.path,
+            started.elapsed()
+        ));
+        // An answered write proves the session alive when it was sent.
+        match &mut lease {
+            None => lease = Some(Lease::new(session.timeout, sent)),
+            Some(lease) => lease.renew(sent),
+        }
+        nodes.push(node.clone());
+        let acquired = tokio::select! {
+            acquired = recipe::acquire(session, path, &node, plan.patience, diag) => acquired?,
+            sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+            _ = recipe::sleep_until(deadline) => Acquired::Conflict,
+        };
+        match acquired {
+            Acquired::Held { waited } => diag.info(format_args!(
+                "holding the {} of {path} (waited: {waited})",
+                plan.what(),
+            )),
+            Acquired::Conflict => {
+                return Err(Error::NotAcquired {
+                    path: path.clone(),
+                    code: plan.conflict_code,
+                });
+            }
         }
     }
+    let Some(mut lease) = lease else {
+        return Err(Error::Usage("no path given".into()));
+    };
+    let paths = plan.paths.join(" ");
     if !lease.is_fresh(BootTime::now()) {
         let refreshed = tokio::select! {
-            refreshed = guard::refresh(session, node, &mut lease, diag) => refreshed,
+            refreshed = guard::refresh(session, nodes, &mut lease, diag) => refreshed,
             sig = signals.terminating() => return Err(Error::Interrupted(sig)),
             _ = recipe::sleep_until(deadline) => return Err(Error::NotAcquired {
-                path: plan.path.clone(),
+                path: paths,
                 code: plan.conflict_code,
             }),
         };
         refreshed.map_err(|why| {
-            Error::Unavailable(format!("{}: {why} before the command started", plan.path))
+            Error::Unavailable(format!("{paths}: {why} before the command started"))
         })?;
     }
+    let node_paths: Vec<&str> = nodes.iter().map(|n| n.path.as_str()).collect();
+    let token = nodes.iter().map(|n| n.czxid).max().unwrap_or_default();
     let mut env = vec![
-        ("ZKLOCK_PATH", plan.path.clone()),
-        ("ZKLOCK_NODE", node.path.clone()),
-        ("ZKLOCK_FENCING_TOKEN", node.czxid.to_string()),
+        ("ZKLOCK_PATH", paths.clone()),
+        ("ZKLOCK_NODE", node_paths.join(" ")),
+        ("ZKLOCK_FENCING_TOKEN", token.to_string()),
         ("ZKLOCK_SESSION_ID", format!("{:#x}", session.id)),
     ];
     if plan.recipe == Recipe::Latch {
@@ -185,21 +194,20 @@ async fn hold(
     diag.debug(format_args!("command started, pid {}", child.pid()));
     match guard::supervise(
         session,
-        node,
+        nodes,
         lease,
         &mut child,
         signals,
         plan.stopping,
         watchdog.as_ref(),
-        kept,
+        watches,
         diag,
     )
     .await
     {
         Ending::Exited(status) => Ok(status),
         Ending::Lost(why) => Err(Error::Lost(format!(
-            "{}: {} lost ({why}); the command was stopped",
-            plan.path,
+            "{paths}: {} lost ({why}); the command was stopped",
             plan.what()
         ))),
     }

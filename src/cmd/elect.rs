@@ -19,7 +19,7 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
     if !(args.leader || args.observe) {
         let plan = super::plan(
             Recipe::Latch,
-            args.path,
+            vec![args.path],
             Patience::Until(None),
             75,
             args.run,

@@ -21,7 +21,7 @@ pub async fn run(connection: &Connection, args: LockArgs, diag: &Diag) -> Result
     };
     let plan = super::plan(
         recipe,
-        args.path,
+        args.paths,
         patience,
         args.conflict_exit_code,
         args.run,

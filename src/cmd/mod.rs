@@ -45,16 +45,21 @@ async fn connect_again(
 /// `lock`'s and `elect`'s plan, from their options; checked before anything touches ZooKeeper.
 pub fn plan(
     recipe: Recipe,
-    path: String,
+    mut paths: Vec<String>,
     patience: Patience,
     conflict_code: u8,
     run: RunArgs,
 ) -> Result<Plan, Error> {
-    znode::validate(&path, znode::Use::Write)?;
+    for path in &paths {
+        znode::validate(path, znode::Use::Write)?;
+    }
+    // Taken in sorted order, each once (SPEC §2.1).
+    paths.sort();
+    paths.dedup();
     let argv = command_line(run.shell_command, run.command)?;
     Ok(Plan {
         recipe,
-        path,
+        paths,
         argv,
         id: run.id.unwrap_or_else(default_id),
         patience,

@@ -186,12 +186,13 @@ impl Session {
     /// zklock ends within about 4 s of deciding to, even with the server frozen; what could not
     /// be removed, the server removes when the session expires, and zklock says so.
     pub async fn close(self, own_node: Option<&str>, diag: &Diag) {
-        self.close_then_drop(own_node, (), diag).await
+        let own: Vec<String> = own_node.into_iter().map(String::from).collect();
+        self.close_then_drop(&own, (), diag).await
     }
 
     /// As `close`, dropping `keep` only once the client is gone: a watch dropped while the
     /// client lives sends a RemoveWatches request, which closing makes unnecessary.
-    pub async fn close_then_drop<T>(self, own_node: Option<&str>, keep: T, diag: &Diag) {
+    pub async fn close_then_drop<T>(self, own_nodes: &[String], keep: T, diag: &Diag) {
         let Session {
             client,
             mut states,
@@ -218,12 +219,15 @@ impl Session {
         if confirmed {
             return;
         }
-        let Some(node) = own_node else { return };
+        if own_nodes.is_empty() {
+            return;
+        }
+        let node = own_nodes.join(" ");
         diag.warn(format_args!(
             "close of session {id:#x} not confirmed; removing {node} from a new session"
         ));
         let expiry = humantime::format_duration(timeout);
-        match tokio::time::timeout(bound, remove_orphan(&connection, node, id, diag)).await {
+        match tokio::time::timeout(bound, remove_orphans(&connection, own_nodes, id, diag)).await {
             Ok(Ok(())) => diag.warn(format_args!("{node} is gone")),
             Ok(Err(e)) => diag.warn(format_args!(
                 "could not remove {node} ({e}); the server removes it when session {id:#x} expires (within {expiry})"
@@ -240,23 +244,27 @@ impl Session {
 /// remove the node the close may have left.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
-/// Deletes `node` if it is still an ephemeral of session `owner`.
-async fn remove_orphan(
+/// Deletes each of `nodes` that is still an ephemeral of session `owner`, from a new session.
+async fn remove_orphans(
     connection: &Connection,
-    node: &str,
+    nodes: &[String],
     owner: i64,
     diag: &Diag,
 ) -> Result<(), Error> {
     let session = Box::pin(Session::connect(connection, diag)).await?;
-    let result = match session.client.check_stat(node).await {
-        Ok(Some(stat)) if stat.ephemeral_owner == owner => session
-            .client
-            .delete(node, None)
-            .await
-            .map_err(|e| Error::zk(node, e)),
-        Ok(_) => Ok(()),
-        Err(e) => Err(Error::zk(node, e)),
-    };
+    let mut result = Ok(());
+    for node in nodes {
+        let removed = match session.client.check_stat(node).await {
+            Ok(Some(stat)) if stat.ephemeral_owner == owner => session
+                .client
+                .delete(node, None)
+                .await
+                .map_err(|e| Error::zk(node, e)),
+            Ok(_) => Ok(()),
+            Err(e) => Err(Error::zk(node, e)),
+        };
+        result = result.and(removed);
+    }
     Box::pin(session.close(None, diag)).await;
     result
 }

@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use zookeeper_client::{Client, EventType, OneshotWatcher, SessionState, Stat, WatchedEvent};
@@ -40,44 +41,49 @@ pub enum Probe {
 }
 
 /// Sends a `sync` (which goes through the leader, so its answer proves the leader link) and a
-/// stat of our node, pipelined: one round trip.
+/// stat of each of our nodes, pipelined: one round trip.
 pub fn probe(
     client: &Client,
-    node: &OwnNode,
+    nodes: &[OwnNode],
     session_id: i64,
 ) -> impl Future<Output = Probe> + 'static {
     let client = client.clone();
-    let node = node.clone();
+    let nodes = nodes.to_vec();
     async move {
         let sent = BootTime::now();
+        // Requests go out when called: every stat is sent before any answer is awaited.
         let sync = client.sync("/");
-        let stat = client.check_stat(&node.path);
-        let (sync, stat) = (sync.await, stat.await);
-        match (sync, stat) {
-            (Ok(()), Ok(Some(stat)))
-                if stat.ephemeral_owner == session_id && stat.czxid == node.czxid =>
-            {
-                Probe::Alive(sent)
-            }
-            (Ok(()), Ok(Some(stat))) => Probe::Lost(format!(
-                "{} now belongs to session {:#x}",
-                node.path, stat.ephemeral_owner
-            )),
-            (Ok(()), Ok(None)) => Probe::Lost(format!("{} was deleted", node.path)),
-            (Err(e), _) | (_, Err(e)) => Probe::NoAnswer(e.to_string()),
+        let stats: Vec<_> = nodes.iter().map(|n| client.check_stat(&n.path)).collect();
+        if let Err(e) = sync.await {
+            return Probe::NoAnswer(e.to_string());
         }
+        for (node, stat) in nodes.iter().zip(stats) {
+            match stat.await {
+                Ok(Some(stat))
+                    if stat.ephemeral_owner == session_id && stat.czxid == node.czxid => {}
+                Ok(Some(stat)) => {
+                    return Probe::Lost(format!(
+                        "{} now belongs to session {:#x}",
+                        node.path, stat.ephemeral_owner
+                    ));
+                }
+                Ok(None) => return Probe::Lost(format!("{} was deleted", node.path)),
+                Err(e) => return Probe::NoAnswer(e.to_string()),
+            }
+        }
+        Probe::Alive(sent)
     }
 }
 
 /// Probes until one answers; used once before the command starts when the lease is stale.
 pub async fn refresh(
     session: &Session,
-    node: &OwnNode,
+    nodes: &[OwnNode],
     lease: &mut Lease,
     diag: &Diag,
 ) -> Result<(), String> {
     loop {
-        let attempt = probe(&session.client, node, session.id);
+        let attempt = probe(&session.client, nodes, session.id);
         match tokio::time::timeout(lease.probe_interval() * 2, attempt).await {
             Ok(Probe::Alive(sent)) => {
                 lease.renew(sent);
@@ -113,8 +119,16 @@ pub enum Ending {
 
 pub type PendingProbe = Pin<Box<dyn Future<Output = Probe>>>;
 
-/// The exists-watch on our node, kept until the session is closed (see `Session::close_then_drop`).
-pub type KeptWatch = Pin<Box<dyn Future<Output = WatchedEvent>>>;
+/// The exists-watches on our nodes, kept until the session is closed (see
+/// `Session::close_then_drop`): dropped earlier, each would send a RemoveWatches request.
+#[derive(Default)]
+pub struct Watches(Vec<(String, Option<Watching>)>);
+
+/// One node's exists-watch: being set, or set and waiting for an event.
+enum Watching {
+    Arming(Arming),
+    Set(Pin<Box<dyn Future<Output = WatchedEvent>>>),
+}
 
 /// Runs the safety monitor (supervisor.rs) on the real command and session until the command
 /// and everything it left are gone. The watchdog, when there is one, is told the group and
@@ -122,13 +136,13 @@ pub type KeptWatch = Pin<Box<dyn Future<Output = WatchedEvent>>>;
 #[allow(clippy::too_many_arguments)]
 pub async fn supervise(
     session: &mut Session,
-    node: &OwnNode,
+    nodes: &[OwnNode],
     lease: Lease,
     child: &mut Child,
     signals: &mut Listener,
     stopping: Stopping,
     watchdog: Option<&Watchdog>,
-    kept: &mut Option<KeptWatch>,
+    watches: &mut Watches,
     diag: &Diag,
 ) -> Ending {
     // Test hook for the negative control in tests/safety.rs: without the lease, a partitioned
@@ -145,12 +159,17 @@ pub async fn supervise(
         child.spare(w.pid());
     }
     signal::forward_to(child.pid());
-    let arming = Some(arm(&session.client, &node.path));
+    watches.0 = nodes
+        .iter()
+        .map(|n| {
+            let arming = arm(&session.client, &n.path);
+            (n.path.clone(), Some(Watching::Arming(arming)))
+        })
+        .collect();
     let mut link = SessionLink {
         session,
-        node,
-        arming,
-        kept,
+        nodes,
+        watches,
     };
     let mut command = Guarded { child, watchdog };
     let ending = watch_over(
@@ -164,6 +183,11 @@ pub async fn supervise(
         diag,
     )
     .await;
+    // A watch still being set holds a client, and the session closes only when the last client
+    // is dropped: keep only the watches already set (they hold none).
+    watches
+        .0
+        .retain(|(_, w)| matches!(w, Some(Watching::Set(_))));
     signal::forward_to(0);
     child.take_back_terminal();
     child.remove_cgroup();
@@ -216,52 +240,72 @@ impl Command for Guarded<'_> {
     }
 }
 
-/// The session, and the exists-watch on our node that stops the command within a round trip
-/// of an operator's delete.
+/// The session, and the exists-watches on our nodes that stop the command within a round
+/// trip of an operator's delete.
 struct SessionLink<'a> {
     session: &'a mut Session,
-    node: &'a OwnNode,
-    arming: Option<Arming>,
-    kept: &'a mut Option<KeptWatch>,
+    nodes: &'a [OwnNode],
+    watches: &'a mut Watches,
 }
 
 impl Link for SessionLink<'_> {
     fn probe(&self) -> PendingProbe {
-        Box::pin(probe(&self.session.client, self.node, self.session.id))
+        Box::pin(probe(&self.session.client, self.nodes, self.session.id))
     }
 
     async fn alarm(&mut self) -> Alarm {
-        let deleted = || Alarm::Lost(format!("{} was deleted", self.node.path));
-        let session = &mut *self.session;
+        let client = self.session.client.clone();
+        let watches = &mut self.watches.0;
+        let watch_news = std::future::poll_fn(|cx| {
+            for (path, slot) in watches.iter_mut() {
+                let news = match slot {
+                    Some(Watching::Arming(arming)) => match arming.as_mut().poll(cx) {
+                        Poll::Pending => continue,
+                        Poll::Ready(Ok((Some(_), watcher))) => {
+                            *slot = Some(Watching::Set(Box::pin(watcher.changed())));
+                            Alarm::Noted(format!("watching {path}"))
+                        }
+                        Poll::Ready(Ok((None, _))) => {
+                            *slot = None;
+                            Alarm::Lost(format!("{path} was deleted"))
+                        }
+                        // The session is over or reconnecting; the state watcher and the
+                        // probes say which.
+                        Poll::Ready(Err(e)) => {
+                            *slot = None;
+                            Alarm::Noted(format!("watching {path}: {e}"))
+                        }
+                    },
+                    Some(Watching::Set(set)) => match set.as_mut().poll(cx) {
+                        Poll::Pending => continue,
+                        Poll::Ready(event) => match event.event_type {
+                            EventType::NodeDeleted => {
+                                *slot = None;
+                                Alarm::Lost(format!("{path} was deleted"))
+                            }
+                            EventType::Session => {
+                                *slot = None;
+                                Alarm::Noted("watch: session event".into())
+                            }
+                            _ => {
+                                *slot = Some(Watching::Arming(arm(&client, path)));
+                                Alarm::Noted(format!("{path} changed; watching it again"))
+                            }
+                        },
+                    },
+                    None => continue,
+                };
+                return Poll::Ready(news);
+            }
+            Poll::Pending
+        });
         tokio::select! {
-            state = session.states.changed() => match state {
+            state = self.session.states.changed() => match state {
                 SessionState::Disconnected => Alarm::Disconnected,
                 s if s.is_terminated() => Alarm::Lost(format!("session {s}")),
                 s => Alarm::Noted(format!("session {s}")),
             },
-            armed = async { self.arming.as_mut().expect("guarded by the select condition").await }, if self.arming.is_some() => {
-                self.arming = None;
-                match armed {
-                    Ok((Some(_), watcher)) => {
-                        *self.kept = Some(Box::pin(watcher.changed()));
-                        Alarm::Noted(format!("watching {}", self.node.path))
-                    }
-                    Ok((None, _)) => deleted(),
-                    // The session is over or reconnecting; the state watcher and the probes say which.
-                    Err(e) => Alarm::Noted(format!("watching {}: {e}", self.node.path)),
-                }
-            }
-            event = async { self.kept.as_mut().expect("guarded by the select condition").await }, if self.kept.is_some() => {
-                *self.kept = None;
-                match event.event_type {
-                    EventType::NodeDeleted => deleted(),
-                    EventType::Session => Alarm::Noted("watch: session event".into()),
-                    _ => {
-                        self.arming = Some(arm(&session.client, &self.node.path));
-                        Alarm::Noted(format!("{} changed; watching it again", self.node.path))
-                    }
-                }
-            }
+            news = watch_news => news,
         }
     }
 }

@@ -341,6 +341,15 @@ impl Zk {
             .expect("create");
     }
 
+    /// The node's creation zxid (what zklock gives its command as the fencing token).
+    pub fn czxid(&self, path: &str) -> i64 {
+        self.runtime
+            .block_on(self.client.check_stat(path))
+            .expect("stat")
+            .expect("the node exists")
+            .czxid
+    }
+
     pub fn set(&self, path: &str, data: &[u8]) {
         self.runtime
             .block_on(self.client.set_data(path, data, None))
