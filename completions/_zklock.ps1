@@ -55,6 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)')
             [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
             [CompletionResult]::new('--conflict-exit-code', '--conflict-exit-code', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run this string with `sh -c` instead of a command after `--`')
             [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run this string with `sh -c` instead of a command after `--`')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Identity stored in our node [default: <hostname>:<pid>]')

@@ -51,6 +51,8 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand --wait 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)'
             cand -E 'Exit status when the lock is not acquired (-n, --wait)'
             cand --conflict-exit-code 'Exit status when the lock is not acquired (-n, --wait)'
+            cand -l 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)'
+            cand --limit 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)'
             cand -c 'Run this string with `sh -c` instead of a command after `--`'
             cand --command 'Run this string with `sh -c` instead of a command after `--`'
             cand --id 'Identity stored in our node [default: <hostname>:<pid>]'

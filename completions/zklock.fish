@@ -48,6 +48,7 @@ complete -c zklock -n "__fish_zklock_needs_command" -f -a "ls" -d 'List znodes; 
 complete -c zklock -n "__fish_zklock_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s w -l wait -d 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s E -l conflict-exit-code -d 'Exit status when the lock is not acquired (-n, --wait)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s l -l limit -d 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2\'s layout: PATH/locks and PATH/leases)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l id -d 'Identity stored in our node [default: <hostname>:<pid>]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r

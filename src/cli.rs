@@ -169,6 +169,11 @@ pub struct LockArgs {
     #[arg(short = 'E', long, default_value_t = 75, value_name = "N")]
     pub conflict_exit_code: u8,
 
+    /// A semaphore: at most N commands at once on PATH, first come first served (Curator
+    /// InterProcessSemaphoreV2's layout: PATH/locks and PATH/leases)
+    #[arg(short = 'l', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["shared", "write"])]
+    pub limit: Option<u32>,
+
     /// Take a read lock: held together with other readers, while no writer or exclusive
     /// holder is ahead (Curator InterProcessReadWriteLock's read lock, `__READ__` nodes)
     #[arg(long, conflicts_with = "write")]

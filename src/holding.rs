@@ -15,6 +15,7 @@ use crate::guard::{self, Ending, Stopping, Watches};
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
+use crate::semaphore;
 use crate::signal::Listener;
 use crate::watchdog::Watchdog;
 
@@ -23,6 +24,8 @@ pub struct Plan {
     pub recipe: Recipe,
     /// Sorted, without duplicates: the order they are taken in.
     pub paths: Vec<String>,
+    /// `--limit N`: a semaphore of N leases on each path instead of a lock.
+    pub limit: Option<u32>,
     pub argv: Vec<OsString>,
     pub id: String,
     pub patience: Patience,
@@ -34,11 +37,15 @@ pub struct Plan {
 
 impl Plan {
     fn what(&self) -> &'static str {
+        if self.limit.is_some() {
+            return "lease";
+        }
         match self.recipe {
             Recipe::Lock => "lock",
             Recipe::Latch => "leadership",
             Recipe::Write => "write lock",
             Recipe::Read => "read lock",
+            Recipe::Lease => "lease",
         }
     }
 }
@@ -98,35 +105,50 @@ async fn hold(
     let mut lease: Option<Lease> = None;
     for path in &plan.paths {
         let started = Instant::now();
-        let create = recipe::create(session, path, plan.recipe, &plan.id);
-        let (node, sent) = interrupt::unless_stopped(signals, create).await?;
+        let taken = match plan.limit {
+            Some(limit) => {
+                let semaphore =
+                    semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag);
+                tokio::select! {
+                    taken = semaphore => taken?,
+                    sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+                    _ = recipe::sleep_until(deadline) => Err(Acquired::Conflict),
+                }
+            }
+            None => {
+                let create = recipe::create(session, path, plan.recipe, &plan.id);
+                let (node, sent) = interrupt::unless_stopped(signals, create).await?;
+                diag.info(format_args!(
+                    "created {} in {:?}",
+                    node.path,
+                    started.elapsed()
+                ));
+                nodes.push(node.clone());
+                tokio::select! {
+                    acquired = recipe::acquire(session, path, &node, plan.patience, diag) => match acquired? {
+                        Acquired::Held { .. } => Ok((node, sent)),
+                        conflict => Err(conflict),
+                    },
+                    sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+                    _ = recipe::sleep_until(deadline) => Err(Acquired::Conflict),
+                }
+            }
+        };
+        let Ok((_, sent)) = taken else {
+            return Err(Error::NotAcquired {
+                path: path.clone(),
+                code: plan.conflict_code,
+            });
+        };
         diag.info(format_args!(
-            "created {} in {:?}",
-            node.path,
+            "holding the {} of {path} after {:?}",
+            plan.what(),
             started.elapsed()
         ));
         // An answered write proves the session alive when it was sent.
         match &mut lease {
             None => lease = Some(Lease::new(session.timeout, sent)),
             Some(lease) => lease.renew(sent),
-        }
-        nodes.push(node.clone());
-        let acquired = tokio::select! {
-            acquired = recipe::acquire(session, path, &node, plan.patience, diag) => acquired?,
-            sig = signals.terminating() => return Err(Error::Interrupted(sig)),
-            _ = recipe::sleep_until(deadline) => Acquired::Conflict,
-        };
-        match acquired {
-            Acquired::Held { waited } => diag.info(format_args!(
-                "holding the {} of {path} (waited: {waited})",
-                plan.what(),
-            )),
-            Acquired::Conflict => {
-                return Err(Error::NotAcquired {
-                    path: path.clone(),
-                    code: plan.conflict_code,
-                });
-            }
         }
     }
     let Some(mut lease) = lease else {

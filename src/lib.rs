@@ -17,6 +17,7 @@ pub mod out;
 pub mod recipe;
 pub mod render;
 pub mod security;
+pub mod semaphore;
 pub mod signal;
 pub mod watchdog;
 pub mod znode;

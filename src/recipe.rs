@@ -22,6 +22,9 @@ pub enum Recipe {
     Write,
     /// Its read lock: `_c_<uuid>-__READ__<seq>`, shared with other readers.
     Read,
+    /// A lease of Curator InterProcessSemaphoreV2: `leases/_c_<uuid>-lease-<seq>` (counted,
+    /// not queued: see semaphore.rs).
+    Lease,
 }
 
 impl Recipe {
@@ -31,6 +34,7 @@ impl Recipe {
             Recipe::Latch => "-latch-",
             Recipe::Write => "-__WRIT__",
             Recipe::Read => "-__READ__",
+            Recipe::Lease => "-lease-",
         }
     }
 }

@@ -20,6 +20,7 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
         let plan = super::plan(
             Recipe::Latch,
             vec![args.path],
+            None,
             Patience::Until(None),
             75,
             args.run,

@@ -22,6 +22,7 @@ pub async fn run(connection: &Connection, args: LockArgs, diag: &Diag) -> Result
     let plan = super::plan(
         recipe,
         args.paths,
+        args.limit,
         patience,
         args.conflict_exit_code,
         args.run,

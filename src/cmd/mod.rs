@@ -46,6 +46,7 @@ async fn connect_again(
 pub fn plan(
     recipe: Recipe,
     mut paths: Vec<String>,
+    limit: Option<u32>,
     patience: Patience,
     conflict_code: u8,
     run: RunArgs,
@@ -60,6 +61,7 @@ pub fn plan(
     Ok(Plan {
         recipe,
         paths,
+        limit,
         argv,
         id: run.id.unwrap_or_else(default_id),
         patience,

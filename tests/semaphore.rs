@@ -1,0 +1,179 @@
+//! The semaphore (`--limit N`, SPEC §2.1): at most N commands at once, first come first
+//! served, in Curator InterProcessSemaphoreV2's layout, and on one path with Curator's own.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use support::*;
+
+fn servers() -> String {
+    shared().connect()
+}
+
+/// A zklock `--limit 2` whose command logs `start`/`end` with `tag` in `log` and holds until
+/// `release` exists in its own directory.
+fn holder(path: &str, log: &Path, tag: &str, extra: &[&str]) -> (Background, PathBuf) {
+    let dir = workdir(&format!("sem-{tag}"));
+    let script = format!(
+        "echo start $(date +%s%N) {tag} >> {0}; touch held; while [ ! -e release ]; do sleep 0.02; done; \
+         echo end $(date +%s%N) {tag} >> {0}",
+        log.display()
+    );
+    let process = Background::spawn(
+        zklock(&servers())
+            .args(["--limit", "2"])
+            .args(extra)
+            .args([path, "--", "sh", "-c", &script])
+            .current_dir(&dir),
+    );
+    (process, dir)
+}
+
+/// The most commands that ever ran at once, from the log's start/end times.
+fn most_at_once(log: &Path) -> usize {
+    let mut events: Vec<(u128, i32)> = Vec::new();
+    for line in read(log).lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [what, at, _] = fields[..] else { continue };
+        // An end sorts before a start at the same instant.
+        events.push((
+            at.parse().expect("ns"),
+            if what == "start" { 1 } else { -1 },
+        ));
+    }
+    events.sort();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, step) in events {
+        now += step;
+        most = most.max(now);
+    }
+    most as usize
+}
+
+fn spans(log: &Path) -> BTreeMap<String, (u128, u128)> {
+    let mut spans: BTreeMap<String, (u128, u128)> = BTreeMap::new();
+    for line in read(log).lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [what, at, tag] = fields[..] else {
+            continue;
+        };
+        let span = spans.entry(tag.to_string()).or_insert((0, u128::MAX));
+        let at: u128 = at.parse().expect("ns");
+        if what == "start" {
+            span.0 = at
+        } else {
+            span.1 = at
+        }
+    }
+    spans
+}
+
+fn assert_nothing_left(zk: &Zk, path: &str) {
+    zk.assert_empty_soon(&format!("{path}/locks"), Duration::from_secs(5));
+    zk.assert_empty_soon(&format!("{path}/leases"), Duration::from_secs(5));
+}
+
+#[test]
+fn at_most_n_run_at_once_and_the_next_gets_in_when_one_ends() {
+    let path = unique_path("sem");
+    let log = workdir("sem").join("log");
+    let zk = Zk::connect(&servers());
+    let (a, a_dir) = holder(&path, &log, "a", &[]);
+    assert!(eventually(Duration::from_secs(15), || a_dir
+        .join("held")
+        .exists()));
+    let (b, b_dir) = holder(&path, &log, "b", &[]);
+    assert!(eventually(Duration::from_secs(15), || b_dir
+        .join("held")
+        .exists()));
+    let (c, c_dir) = holder(&path, &log, "c", &[]);
+    // The third lease exists (it waits holding the mutex); -n finds the semaphore full.
+    zk.wait_children(&format!("{path}/leases"), 3, Duration::from_secs(15));
+    let full = run(zklock(&servers()).args(["--limit", "2", "-n", &path, "--", "true"]));
+    assert_eq!(full.code, Some(75), "{full:?}");
+    std::fs::write(a_dir.join("release"), "").expect("release");
+    assert!(eventually(Duration::from_secs(15), || c_dir
+        .join("held")
+        .exists()));
+    std::fs::write(b_dir.join("release"), "").expect("release");
+    std::fs::write(c_dir.join("release"), "").expect("release");
+    for p in [a, b, c] {
+        let ran = p.wait_timeout(Duration::from_secs(20)).expect("exits");
+        assert_eq!(ran.code, Some(0), "{ran:?}");
+    }
+    let s = spans(&log);
+    assert!(s["b"].0 < s["a"].1, "two did not run at once: {s:?}");
+    assert!(s["c"].0 > s["a"].1, "a third ran beside two: {s:?}");
+    assert_eq!(most_at_once(&log), 2, "{}", read(&log));
+    assert_nothing_left(&zk, &path);
+}
+
+const SEMAPHORE: &str = r#"
+import org.apache.curator.framework.*;
+import org.apache.curator.framework.recipes.locks.*;
+import org.apache.curator.retry.RetryOneTime;
+import java.nio.file.*;
+
+public class Sem {
+    static void log(String file, String what, String tag) throws Exception {
+        Files.writeString(Paths.get(file), what + " " + System.currentTimeMillis() * 1000000L + " " + tag + "\n",
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+    // servers path maxLeases holdMillis log tag
+    public static void main(String[] a) throws Exception {
+        CuratorFramework c = CuratorFrameworkFactory.newClient(a[0], 10000, 4000, new RetryOneTime(100));
+        c.start();
+        InterProcessSemaphoreV2 s = new InterProcessSemaphoreV2(c, a[1], Integer.parseInt(a[2]));
+        Lease lease = s.acquire();
+        log(a[4], "start", a[5]);
+        Thread.sleep(Long.parseLong(a[3]));
+        log(a[4], "end", a[5]);
+        s.returnLease(lease);
+        c.close();
+    }
+}
+"#;
+
+/// zklock `--limit 2` and Curator's InterProcessSemaphoreV2(maxLeases 2) on one path: never
+/// three at once, and every one of them gets to run.
+#[test]
+fn zklock_and_curator_share_one_semaphore() {
+    let path = unique_path("sem-curator");
+    let dir = workdir("sem-curator");
+    let log = dir.join("log");
+    let script = format!(
+        "echo start $(date +%s%N) z$$ >> {0}; sleep 0.4; echo end $(date +%s%N) z$$ >> {0}",
+        log.display()
+    );
+    let mut peers: Vec<Background> = (0..3)
+        .map(|i| {
+            Background::spawn(peers::java("Sem", SEMAPHORE).args([
+                &servers(),
+                &path,
+                "2",
+                "400",
+                &log.display().to_string(),
+                &format!("c{i}"),
+            ]))
+        })
+        .collect();
+    peers.extend((0..3).map(|_| {
+        Background::spawn(
+            zklock(&servers()).args(["--limit", "2", &path, "--", "sh", "-c", &script]),
+        )
+    }));
+    for p in peers {
+        let ran = p.wait_timeout(Duration::from_secs(60)).expect("finishes");
+        assert_eq!(ran.code, Some(0), "{ran:?}");
+    }
+    let starts = read(&log)
+        .lines()
+        .filter(|l| l.starts_with("start"))
+        .count();
+    assert_eq!(starts, 6, "{}", read(&log));
+    assert!(most_at_once(&log) <= 2, "three at once:\n{}", read(&log));
+    assert_nothing_left(&Zk::connect(&servers()), &path);
+}
