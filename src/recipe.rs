@@ -151,7 +151,7 @@ pub async fn create(
 
 /// Creates `dir` and its missing parents with `--acl`, or else with the ACL of the nearest
 /// ancestor that exists, so a lock directory inside a protected tree is protected too.
-async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
+pub async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
     let client = &session.client;
     let mut below = dir;
     let acl = match session.connection.security.directory_acl() {

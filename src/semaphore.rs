@@ -25,6 +25,7 @@ pub async fn acquire(
     created: &mut Vec<OwnNode>,
     diag: &Diag,
 ) -> Result<Result<(OwnNode, BootTime), Acquired>, Error> {
+    record_limit(session, path, limit, diag).await?;
     let mutex_dir = znode::child(path, "locks");
     let leases = znode::child(path, "leases");
     let (mutex, _) = recipe::create(session, &mutex_dir, Recipe::Lock, id).await?;
@@ -70,4 +71,66 @@ pub async fn acquire(
     }
     created.retain(|n| n.path != mutex.path);
     Ok(Ok((lease, sent)))
+}
+
+/// Curator stores N nowhere, so contenders that disagree on it would over- or under-admit
+/// silently. zklock records N as `limit` in the directory's data (SPEC §2.2's JSON record) when
+/// it creates the directory, and warns when it finds another N there.
+async fn record_limit(session: &Session, path: &str, limit: u32, diag: &Diag) -> Result<(), Error> {
+    let client = &session.client;
+    match client.get_data(path).await {
+        Ok((data, _)) => {
+            if let Some(other) = recorded_limit(&data).filter(|other| *other != limit) {
+                diag.warn(format_args!(
+                    "{path}: other contenders use --limit {other}; this one uses --limit {limit}"
+                ));
+            }
+            Ok(())
+        }
+        Err(zookeeper_client::Error::NoNode) => {
+            // Made as any lock directory (its ACL copied from its nearest ancestor, or
+            // --acl), then given the record while it is still fresh: version 0, no data.
+            recipe::make_dirs(session, path).await?;
+            let record = format!("{{\"limit\":{limit}}}");
+            match client.get_data(path).await {
+                Ok((data, stat)) if data.is_empty() && stat.version == 0 => {
+                    match client.set_data(path, record.as_bytes(), Some(0)).await {
+                        // Another contender recorded first: its N is checked next time.
+                        Ok(_) | Err(zookeeper_client::Error::BadVersion) => Ok(()),
+                        Err(e) => Err(Error::denied(path, Perm::Write, e)),
+                    }
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(Error::denied(path, Perm::Read, e)),
+            }
+        }
+        Err(e) => Err(Error::denied(path, Perm::Read, e)),
+    }
+}
+
+/// The `limit` of a JSON record such as `{"last": {...}, "limit": 3}`; None for anything else
+/// (no record, garbage, a record without a limit).
+pub fn recorded_limit(data: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(data).ok()?;
+    let after = &text[text.find("\"limit\"")? + 7..];
+    let value = after.trim_start().strip_prefix(':')?.trim_start();
+    let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recorded_limit;
+
+    #[test]
+    fn reads_the_limit_of_a_record_and_nothing_else() {
+        assert_eq!(recorded_limit(br#"{"limit":3}"#), Some(3));
+        assert_eq!(
+            recorded_limit(br#"{"last": {"id": "x"}, "limit" : 12}"#),
+            Some(12)
+        );
+        for other in [&b""[..], b"garbage", br#"{"limit":"x"}"#, b"\xff\xfe"] {
+            assert_eq!(recorded_limit(other), None, "{other:?}");
+        }
+    }
 }

@@ -94,6 +94,10 @@ fn at_most_n_run_at_once_and_the_next_gets_in_when_one_ends() {
     zk.wait_children(&format!("{path}/leases"), 3, Duration::from_secs(15));
     let full = run(zklock(&servers()).args(["--limit", "2", "-n", &path, "--", "true"]));
     assert_eq!(full.code, Some(75), "{full:?}");
+    let ls = run(zklock(&servers()).args(["ls", "-l", &format!("{path}/leases")]));
+    for k in 1..=3 {
+        assert!(ls.stdout.contains(&format!("lease {k}/3")), "{}", ls.stdout);
+    }
     std::fs::write(a_dir.join("release"), "").expect("release");
     assert!(eventually(Duration::from_secs(15), || c_dir
         .join("held")
@@ -176,4 +180,23 @@ fn zklock_and_curator_share_one_semaphore() {
     assert_eq!(starts, 6, "{}", read(&log));
     assert!(most_at_once(&log) <= 2, "three at once:\n{}", read(&log));
     assert_nothing_left(&Zk::connect(&servers()), &path);
+}
+
+/// Curator stores N nowhere; zklock records it in the directory's data when it creates the
+/// directory, and a contender with another N is warned.
+#[test]
+fn the_limit_is_recorded_and_a_different_one_is_named() {
+    let path = unique_path("sem-record");
+    let zk = Zk::connect(&servers());
+    let ran = run(zklock(&servers()).args(["--limit", "2", &path, "--", "true"]));
+    assert_eq!((ran.code, ran.stderr.as_str()), (Some(0), ""), "{ran:?}");
+    assert_eq!(zk.data(&path), br#"{"limit":2}"#);
+    let other = run(zklock(&servers()).args(["--limit", "3", &path, "--", "true"]));
+    assert_eq!(other.code, Some(0), "{other:?}");
+    assert!(
+        other.stderr.contains("--limit 2") && other.stderr.contains("--limit 3"),
+        "{}",
+        other.stderr
+    );
+    assert_nothing_left(&zk, &path);
 }

@@ -143,6 +143,20 @@ fn sort_queue_last(names: &mut [String]) {
 
 /// holder/leader and waiting #k for the contenders among `names`, by sequence.
 fn roles(names: &[String]) -> HashMap<String, String> {
+    // A semaphore's leases (`PATH/leases`) are counted, not queued: `lease k/n`, by sequence.
+    let mut leases: Vec<(&str, &String)> = names
+        .iter()
+        .filter_map(|n| {
+            let (_, seq) = n.rsplit_once("-lease-")?;
+            (seq.len() == 10 && seq.bytes().all(|b| b.is_ascii_digit())).then_some((seq, n))
+        })
+        .collect();
+    leases.sort();
+    let total = leases.len();
+    let lease_roles = leases
+        .into_iter()
+        .enumerate()
+        .map(move |(k, (_, name))| (name.clone(), format!("lease {}/{total}", k + 1)));
     let queue = recipe::contenders(names.to_vec());
     (0..queue.len())
         .map(|k| {
@@ -155,6 +169,7 @@ fn roles(names: &[String]) -> HashMap<String, String> {
             };
             (c.name.clone(), role)
         })
+        .chain(lease_roles)
         .collect()
 }
 
