@@ -22,9 +22,14 @@ fn holder(path: &str, log: &Path, tag: &str, extra: &[&str]) -> (Background, Pat
          echo end $(date +%s%N) {tag} >> {0}",
         log.display()
     );
+    let limit: &[&str] = if extra.contains(&"--limit") {
+        &[]
+    } else {
+        &["--limit", "2"]
+    };
     let process = Background::spawn(
         zklock(&servers())
-            .args(["--limit", "2"])
+            .args(limit)
             .args(extra)
             .args([path, "--", "sh", "-c", &script])
             .current_dir(&dir),
@@ -198,5 +203,56 @@ fn the_limit_is_recorded_and_a_different_one_is_named() {
         "{}",
         other.stderr
     );
+    assert_nothing_left(&zk, &path);
+}
+
+/// The guard watches the lease: an operator deleting it stops that command (79), and nothing
+/// is left behind.
+#[test]
+fn deleting_a_lease_stops_its_command() {
+    let path = unique_path("sem-delete");
+    let log = workdir("sem-delete").join("log");
+    let zk = Zk::connect(&servers());
+    let (a, a_dir) = holder(&path, &log, "del", &[]);
+    assert!(eventually(Duration::from_secs(15), || a_dir
+        .join("held")
+        .exists()));
+    let leases = format!("{path}/leases");
+    let lease = zk.children(&leases).pop().expect("the lease");
+    zk.delete(&format!("{leases}/{lease}"));
+    let ran = a.wait_timeout(Duration::from_secs(20)).expect("exits");
+    assert_eq!(ran.code, Some(79), "{ran:?}");
+    assert!(ran.stderr.contains("deleted"), "{}", ran.stderr);
+    assert_nothing_left(&zk, &path);
+}
+
+/// A zklock SIGKILLed while it holds the semaphore's internal mutex (waiting for a lease)
+/// blocks the others only until its session expires.
+#[test]
+fn sigkill_of_the_mutex_holder_does_not_wedge_the_others() {
+    let path = unique_path("sem-wedge");
+    let log = workdir("sem-wedge").join("log");
+    let zk = Zk::connect(&servers());
+    let (a, a_dir) = holder(&path, &log, "wa", &["--limit", "1"]);
+    assert!(eventually(Duration::from_secs(15), || a_dir
+        .join("held")
+        .exists()));
+    // b takes the mutex and waits for a lease; c queues for the mutex behind it.
+    let (b, _) = holder(&path, &log, "wb", &["--limit", "1"]);
+    zk.wait_children(&format!("{path}/leases"), 2, Duration::from_secs(15));
+    let (c, c_dir) = holder(&path, &log, "wc", &["--limit", "1"]);
+    zk.wait_children(&format!("{path}/locks"), 2, Duration::from_secs(15));
+    b.signal(libc::SIGKILL);
+    drop(b);
+    std::fs::write(a_dir.join("release"), "").expect("release");
+    // b's session (T = 10 s) expires, its mutex node and lease go, and c gets in.
+    assert!(eventually(Duration::from_secs(40), || c_dir
+        .join("held")
+        .exists()));
+    std::fs::write(c_dir.join("release"), "").expect("release");
+    for p in [a, c] {
+        let ran = p.wait_timeout(Duration::from_secs(20)).expect("exits");
+        assert_eq!(ran.code, Some(0), "{ran:?}");
+    }
     assert_nothing_left(&zk, &path);
 }
