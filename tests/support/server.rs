@@ -49,11 +49,28 @@ pub fn shared() -> &'static Server {
 }
 
 /// A free loopback port (the OS picks it; a race with other processes is unlikely).
+/// A port for a server to listen on: below the kernel's ephemeral range (32768 and up on
+/// Linux), so that no outgoing connection of another test can take it between this check and
+/// the server's bind, and never the same one twice in one test process.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    let mut x = std::process::id() as u64
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+    for _ in 0..10_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let port = 20_000 + (x % 12_000) as u16;
+        if !given.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return port;
+        }
+    }
+    panic!("no free port below 32000")
 }
 
 fn scratch_dir(kind: &str) -> PathBuf {
