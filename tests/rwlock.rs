@@ -4,50 +4,13 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use support::*;
 
 fn servers() -> String {
     shared().connect()
-}
-
-/// A zklock in `mode` (`--shared`, `--write` or nothing) whose command logs `start`/`end`
-/// with `tag` in `log` and holds until `release` exists in its own directory.
-fn contender(path: &str, log: &Path, tag: &str, mode: &[&str]) -> (Background, PathBuf) {
-    let dir = workdir(&format!("rw-{tag}"));
-    let script = format!(
-        "echo start $(date +%s%N) {tag} >> {0}; touch held; while [ ! -e release ]; do sleep 0.02; done; \
-         echo end $(date +%s%N) {tag} >> {0}",
-        log.display()
-    );
-    let process = Background::spawn(
-        zklock(&servers())
-            .args(mode)
-            .args([path, "--", "sh", "-c", &script])
-            .current_dir(&dir),
-    );
-    (process, dir)
-}
-
-/// Each tag's start and end, in nanoseconds.
-fn spans(log: &Path) -> BTreeMap<String, (u128, u128)> {
-    let mut spans: BTreeMap<String, (u128, u128)> = BTreeMap::new();
-    for line in read(log).lines() {
-        let fields: Vec<&str> = line.split(' ').collect();
-        let [what, at, tag] = fields[..] else {
-            continue;
-        };
-        let at: u128 = at.parse().expect("ns");
-        let span = spans.entry(tag.to_string()).or_insert((0, u128::MAX));
-        match what {
-            "start" => span.0 = at,
-            _ => span.1 = at,
-        }
-    }
-    spans
 }
 
 fn release(dir: &Path) {
@@ -59,19 +22,19 @@ fn readers_share_a_writer_is_alone_and_is_not_starved() {
     let path = unique_path("rw");
     let log = workdir("rw").join("log");
     let zk = Zk::connect(&servers());
-    let (r1, r1_dir) = contender(&path, &log, "r1", &["--shared"]);
+    let (r1, r1_dir) = logged_holder(&path, &log, "r1", &["--shared"]);
     assert!(eventually(Duration::from_secs(15), || r1_dir
         .join("held")
         .exists()));
     // A second reader runs while the first holds.
-    let (r2, r2_dir) = contender(&path, &log, "r2", &["--shared"]);
+    let (r2, r2_dir) = logged_holder(&path, &log, "r2", &["--shared"]);
     assert!(eventually(Duration::from_secs(15), || r2_dir
         .join("held")
         .exists()));
-    let (w, w_dir) = contender(&path, &log, "w", &["--write"]);
+    let (w, w_dir) = logged_holder(&path, &log, "w", &["--write"]);
     zk.wait_children(&path, 3, Duration::from_secs(15));
     // A reader after the waiting writer waits for it.
-    let (r3, r3_dir) = contender(&path, &log, "r3", &["--shared"]);
+    let (r3, r3_dir) = logged_holder(&path, &log, "r3", &["--shared"]);
     zk.wait_children(&path, 4, Duration::from_secs(15));
     let ls = run(zklock(&servers()).args(["ls", "-l", &path]));
     let roles: Vec<&str> = ls
@@ -167,15 +130,15 @@ fn zklock_and_curator_share_one_read_write_lock() {
     assert!(eventually(Duration::from_secs(30), || dir
         .join("held-cr")
         .exists()));
-    let (zr, zr_dir) = contender(&path, &log, "zr", &["--shared"]);
+    let (zr, zr_dir) = logged_holder(&path, &log, "zr", &["--shared"]);
     assert!(eventually(Duration::from_secs(15), || zr_dir
         .join("held")
         .exists()));
     let cw = curator(&path, "write", &log, "cw");
     zk.wait_children(&path, 3, Duration::from_secs(30));
-    let (zr2, zr2_dir) = contender(&path, &log, "zr2", &["--shared"]);
+    let (zr2, zr2_dir) = logged_holder(&path, &log, "zr2", &["--shared"]);
     zk.wait_children(&path, 4, Duration::from_secs(15));
-    let (zw, zw_dir) = contender(&path, &log, "zw", &["--write"]);
+    let (zw, zw_dir) = logged_holder(&path, &log, "zw", &["--write"]);
     zk.wait_children(&path, 5, Duration::from_secs(15));
     let cr2 = curator(&path, "read", &log, "cr2");
     zk.wait_children(&path, 6, Duration::from_secs(30));

@@ -3,8 +3,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use support::*;
@@ -13,67 +12,15 @@ fn servers() -> String {
     shared().connect()
 }
 
-/// A zklock `--limit 2` whose command logs `start`/`end` with `tag` in `log` and holds until
-/// `release` exists in its own directory.
-fn holder(path: &str, log: &Path, tag: &str, extra: &[&str]) -> (Background, PathBuf) {
-    let dir = workdir(&format!("sem-{tag}"));
-    let script = format!(
-        "echo start $(date +%s%N) {tag} >> {0}; touch held; while [ ! -e release ]; do sleep 0.02; done; \
-         echo end $(date +%s%N) {tag} >> {0}",
-        log.display()
-    );
-    let limit: &[&str] = if extra.contains(&"--limit") {
-        &[]
+/// A `logged_holder` with `--limit 2` unless `extra` gives another.
+fn holder(path: &str, log: &Path, tag: &str, extra: &[&str]) -> (Background, std::path::PathBuf) {
+    let mut options = if extra.contains(&"--limit") {
+        vec![]
     } else {
-        &["--limit", "2"]
+        vec!["--limit", "2"]
     };
-    let process = Background::spawn(
-        zklock(&servers())
-            .args(limit)
-            .args(extra)
-            .args([path, "--", "sh", "-c", &script])
-            .current_dir(&dir),
-    );
-    (process, dir)
-}
-
-/// The most commands that ever ran at once, from the log's start/end times.
-fn most_at_once(log: &Path) -> usize {
-    let mut events: Vec<(u128, i32)> = Vec::new();
-    for line in read(log).lines() {
-        let fields: Vec<&str> = line.split(' ').collect();
-        let [what, at, _] = fields[..] else { continue };
-        // An end sorts before a start at the same instant.
-        events.push((
-            at.parse().expect("ns"),
-            if what == "start" { 1 } else { -1 },
-        ));
-    }
-    events.sort();
-    let (mut now, mut most) = (0i32, 0i32);
-    for (_, step) in events {
-        now += step;
-        most = most.max(now);
-    }
-    most as usize
-}
-
-fn spans(log: &Path) -> BTreeMap<String, (u128, u128)> {
-    let mut spans: BTreeMap<String, (u128, u128)> = BTreeMap::new();
-    for line in read(log).lines() {
-        let fields: Vec<&str> = line.split(' ').collect();
-        let [what, at, tag] = fields[..] else {
-            continue;
-        };
-        let span = spans.entry(tag.to_string()).or_insert((0, u128::MAX));
-        let at: u128 = at.parse().expect("ns");
-        if what == "start" {
-            span.0 = at
-        } else {
-            span.1 = at
-        }
-    }
-    spans
+    options.extend_from_slice(extra);
+    logged_holder(path, log, tag, &options)
 }
 
 fn assert_nothing_left(zk: &Zk, path: &str) {

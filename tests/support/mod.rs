@@ -450,6 +450,60 @@ pub fn assert_turns_apart(log: &Path) -> Vec<String> {
     turns
 }
 
+/// Each tag's (start, end) in a critical-section log (see `assert_turns_apart`); an end not yet
+/// written reads as `u128::MAX`.
+pub fn spans(log: &Path) -> std::collections::BTreeMap<String, (u128, u128)> {
+    let mut spans = std::collections::BTreeMap::new();
+    for line in read(log).lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [what @ ("start" | "end"), at, tag] = fields[..] else {
+            continue;
+        };
+        let at: u128 = at.parse().expect("ns");
+        let span = spans.entry(tag.to_string()).or_insert((0, u128::MAX));
+        if what == "start" {
+            span.0 = at;
+        } else {
+            span.1 = at;
+        }
+    }
+    spans
+}
+
+/// The most holders that were ever inside at once, by a critical-section log's times.
+pub fn most_at_once(log: &Path) -> usize {
+    let mut events: Vec<(u128, i32)> = Vec::new();
+    for (start, end) in spans(log).into_values() {
+        // An end sorts before a start at the same instant.
+        events.extend([(start, 1), (end, -1)]);
+    }
+    events.sort();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, step) in events {
+        now += step;
+        most = most.max(now);
+    }
+    most as usize
+}
+
+/// `zklock <options> <path> -- sh -c ...` whose command logs `start`/`end` with `tag` in `log`
+/// and holds until a `release` file exists in its own work directory (returned).
+pub fn logged_holder(path: &str, log: &Path, tag: &str, options: &[&str]) -> (Background, PathBuf) {
+    let dir = workdir(&format!("logged-{tag}"));
+    let script = format!(
+        "echo start $(date +%s%N) {tag} >> {0}; touch held; while [ ! -e release ]; do sleep 0.02; done; \
+         echo end $(date +%s%N) {tag} >> {0}",
+        log.display()
+    );
+    let process = Background::spawn(
+        zklock(&shared().connect())
+            .args(options)
+            .args([path, "--", "sh", "-c", &script])
+            .current_dir(&dir),
+    );
+    (process, dir)
+}
+
 /// What happened to holder A and waiter B in an `overlap_scenario`.
 pub struct Overlap {
     /// How A's zklock exited.
