@@ -51,6 +51,19 @@ fn readers_share_a_writer_is_alone_and_is_not_starved() {
         "{}",
         ls.stdout
     );
+    let json = run(zklock(&servers()).args(["ls", "--json", &path]));
+    assert_eq!(
+        json.stdout.matches(r#""role":"reader""#).count(),
+        2,
+        "{}",
+        json.stdout
+    );
+    assert_eq!(
+        json.stdout.matches(r#""role":"waiting #"#).count(),
+        2,
+        "{}",
+        json.stdout
+    );
     release(&r1_dir);
     release(&r2_dir);
     assert!(eventually(Duration::from_secs(15), || w_dir
@@ -192,4 +205,19 @@ fn zklock_and_curator_share_one_read_write_lock() {
         "Curator's reader overtook zklock's writer: {s:?}"
     );
     zk.assert_empty_soon(&path, Duration::from_secs(10));
+}
+
+/// `-w` and `-E` work for a reader: behind a writer it gives up with the conflict status,
+/// leaving only the writer's node.
+#[test]
+fn a_reader_behind_a_writer_gives_up_on_time() {
+    let path = unique_path("rw-wait");
+    let holder = hold_with(&servers(), &path, "rw-wait-writer", &["--write"]);
+    let ran =
+        run(zklock(&servers()).args(["--shared", "-w", "700ms", "-E", "9", &path, "--", "true"]));
+    assert_eq!(ran.code, Some(9), "{ran:?}");
+    let zk = Zk::connect(&servers());
+    assert_eq!(zk.children(&path).len(), 1, "only the writer remains");
+    assert_eq!(holder.release().code, Some(0));
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
 }

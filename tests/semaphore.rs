@@ -203,3 +203,33 @@ fn sigkill_of_the_mutex_holder_does_not_wedge_the_others() {
     }
     assert_nothing_left(&zk, &path);
 }
+
+/// A signal to a zklock waiting for a lease: it removes its lease and mutex nodes, then dies of
+/// the signal; the holder is undisturbed.
+#[test]
+fn a_signal_while_waiting_for_a_lease_leaves_nothing() {
+    let path = unique_path("sem-signal");
+    let log = workdir("sem-signal").join("log");
+    let zk = Zk::connect(&servers());
+    let (a, a_dir) = holder(&path, &log, "sa", &["--limit", "1"]);
+    assert!(eventually(Duration::from_secs(15), || a_dir
+        .join("held")
+        .exists()));
+    let waiter = Background::spawn(zklock(&servers()).args(["--limit", "1", &path, "--", "true"]));
+    zk.wait_children(&format!("{path}/leases"), 2, Duration::from_secs(15));
+    waiter.signal(libc::SIGTERM);
+    let ran = waiter.wait_timeout(Duration::from_secs(20)).expect("exits");
+    assert_eq!(
+        (ran.code, ran.signal),
+        (None, Some(libc::SIGTERM)),
+        "{ran:?}"
+    );
+    assert_eq!(zk.children(&format!("{path}/leases")).len(), 1);
+    assert!(zk.children(&format!("{path}/locks")).is_empty());
+    std::fs::write(a_dir.join("release"), "").expect("release");
+    assert_eq!(
+        a.wait_timeout(Duration::from_secs(20)).and_then(|r| r.code),
+        Some(0)
+    );
+    assert_nothing_left(&zk, &path);
+}
