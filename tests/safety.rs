@@ -373,3 +373,37 @@ fn the_watchdog_ignores_a_stray_term_and_leaves_with_zklock() {
     );
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }
+
+/// The semaphore never over-admits through a partition: a `--limit 1` lease holder behind a
+/// frozen link is stopped before its lease can be handed on to the next contender.
+#[test]
+fn a_partitioned_lease_holder_stops_before_the_next_gets_its_lease() {
+    let zk = Zk::connect(&servers());
+    let options = ["--limit".to_string(), "1".to_string()];
+    let overlap = support::partition_holder(
+        "lease-partition",
+        shared().port,
+        &servers(),
+        &options,
+        &zk,
+        false,
+    );
+    assert_eq!(overlap.ran_a.code, Some(79), "{:?}", overlap.ran_a);
+    overlap.assert_apart();
+}
+
+/// Negative control: without the lease, the partitioned lease holder runs on beside the next.
+#[test]
+fn negative_control_without_the_lease_the_semaphore_over_admits() {
+    let zk = Zk::connect(&servers());
+    let options = ["--limit".to_string(), "1".to_string()];
+    support::partition_holder(
+        "lease-no-lease",
+        shared().port,
+        &servers(),
+        &options,
+        &zk,
+        true,
+    )
+    .assert_overlapped("for the semaphore without the lease");
+}

@@ -575,7 +575,13 @@ pub fn overlap_scenario(
             .args(["-w", "30s", &path, "--", "sh", "-c", b_script])
             .current_dir(&dir_b),
     );
-    zk.wait_children(&path, 2, Duration::from_secs(10));
+    // With --limit, the contenders are the leases below the path.
+    let queue = if options.iter().any(|o| o == "--limit") {
+        format!("{path}/leases")
+    } else {
+        path.clone()
+    };
+    zk.wait_children(&queue, 2, Duration::from_secs(10));
     disturb(&a);
     let ran_b = b
         .wait_timeout(Duration::from_secs(30))
@@ -587,7 +593,7 @@ pub fn overlap_scenario(
     assert_eq!(ran_b.code, Some(0), "{ran_b:?}");
     let pid_a: i32 = read(&dir_a.join("pid")).trim().parse().expect("pid");
     assert!(!alive(pid_a), "A's command outlived zklock");
-    zk.assert_empty_soon(&path, Duration::from_secs(10));
+    zk.assert_empty_soon(&queue, Duration::from_secs(10));
     Overlap {
         ran_a,
         last_a: *heartbeats(&dir_a).last().expect("A beat"),
