@@ -110,7 +110,7 @@ pub fn kill_all_raw(kill: &CString) {
 
 /// Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a
 /// hybrid system).
-fn v2_mount() -> Option<PathBuf> {
+pub fn v2_mount() -> Option<PathBuf> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
     info.lines().find_map(|line| {
         let (before, after) = line.split_once(" - ")?;

@@ -88,6 +88,31 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     outcome
 }
 
+/// Creates our node in `path` (recorded in `nodes` at once, so the close removes it on any
+/// early exit) and waits our turn. The send time of the create, or None when patience ran out.
+async fn take_lock(
+    session: &mut Session,
+    path: &str,
+    plan: &Plan,
+    nodes: &mut Vec<OwnNode>,
+    diag: &Diag,
+) -> Result<Option<BootTime>, Error> {
+    let started = Instant::now();
+    let (node, sent) = recipe::create(session, path, plan.recipe, &plan.id).await?;
+    diag.info(format_args!(
+        "created {} in {:?}",
+        node.path,
+        started.elapsed()
+    ));
+    nodes.push(node.clone());
+    Ok(
+        match recipe::acquire(session, path, &node, plan.patience, diag).await? {
+            Acquired::Held { .. } => Some(sent),
+            Acquired::Conflict => None,
+        },
+    )
+}
+
 /// Takes each path in turn (sorted: two zklocks naming the same paths in any order cannot
 /// deadlock), creating its node only once the previous path is held; then runs the command
 /// under the safety monitor, which guards every node.
@@ -105,36 +130,22 @@ async fn hold(
     let mut lease: Option<Lease> = None;
     for path in &plan.paths {
         let started = Instant::now();
-        let taken = match plan.limit {
-            Some(limit) => {
-                let semaphore =
-                    semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag);
-                tokio::select! {
-                    taken = semaphore => taken?,
-                    sig = signals.terminating() => return Err(Error::Interrupted(sig)),
-                    _ = recipe::sleep_until(deadline) => Err(Acquired::Conflict),
+        // One race for the whole of taking the path, its create included.
+        let taking = async {
+            match plan.limit {
+                Some(limit) => {
+                    semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag)
+                        .await
                 }
-            }
-            None => {
-                let create = recipe::create(session, path, plan.recipe, &plan.id);
-                let (node, sent) = interrupt::unless_stopped(signals, create).await?;
-                diag.info(format_args!(
-                    "created {} in {:?}",
-                    node.path,
-                    started.elapsed()
-                ));
-                nodes.push(node.clone());
-                tokio::select! {
-                    acquired = recipe::acquire(session, path, &node, plan.patience, diag) => match acquired? {
-                        Acquired::Held { .. } => Ok((node, sent)),
-                        conflict => Err(conflict),
-                    },
-                    sig = signals.terminating() => return Err(Error::Interrupted(sig)),
-                    _ = recipe::sleep_until(deadline) => Err(Acquired::Conflict),
-                }
+                None => take_lock(session, path, plan, nodes, diag).await,
             }
         };
-        let Ok((_, sent)) = taken else {
+        let taken = tokio::select! {
+            taken = taking => taken?,
+            sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+            _ = recipe::sleep_until(deadline) => None,
+        };
+        let Some(sent) = taken else {
             return Err(Error::NotAcquired {
                 path: path.clone(),
                 code: plan.conflict_code,

@@ -88,14 +88,24 @@ pub fn blocker(queue: &[Contender], pos: usize) -> Option<&Contender> {
 /// The 10-digit sequence that ZooKeeper appended after one of the markers, and whether the
 /// marker is a reader's.
 fn sequence_of(name: &str) -> Option<(i64, bool)> {
-    MARKERS.iter().find_map(|(marker, shared)| {
-        let (_, digits) = name.rsplit_once(marker)?;
-        if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
-            Some((digits.parse().ok()?, *shared))
-        } else {
-            None
-        }
-    })
+    MARKERS
+        .iter()
+        .find_map(|(marker, shared)| Some((sequence_after(name, marker)?, *shared)))
+}
+
+/// The sequence of a semaphore lease (`_c_<uuid>-lease-<seq>` in `PATH/leases`).
+pub fn lease_sequence(name: &str) -> Option<i64> {
+    sequence_after(name, Recipe::Lease.infix())
+}
+
+/// The 10 digits ZooKeeper appended after `marker` in `name`.
+fn sequence_after(name: &str, marker: &str) -> Option<i64> {
+    let (_, digits) = name.rsplit_once(marker)?;
+    if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    }
 }
 
 /// Our own contender node, as created.

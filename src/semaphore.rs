@@ -12,10 +12,10 @@ use crate::lease::BootTime;
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::znode;
 
-/// Our lease once at most `limit` are held, with the send time of our last answered write.
-/// `Conflict` when `patience` ran out (`-n`); the caller races `--wait` and signals.
-/// The mutex node, once created, goes into `created` so the caller's close removes it on any
-/// early exit.
+/// Takes a lease once at most `limit` are held (it goes into `created`, as does the mutex
+/// node while held, so the caller's close removes them on any early exit). The send time of
+/// our lease's create, or None when `patience` ran out (`-n`); the caller races `--wait` and
+/// signals.
 pub async fn acquire(
     session: &mut Session,
     path: &str,
@@ -24,7 +24,7 @@ pub async fn acquire(
     patience: Patience,
     created: &mut Vec<OwnNode>,
     diag: &Diag,
-) -> Result<Result<(OwnNode, BootTime), Acquired>, Error> {
+) -> Result<Option<BootTime>, Error> {
     record_limit(session, path, limit, diag).await?;
     let mutex_dir = znode::child(path, "locks");
     let leases = znode::child(path, "leases");
@@ -32,7 +32,7 @@ pub async fn acquire(
     created.push(mutex.clone());
     if let Acquired::Conflict = recipe::acquire(session, &mutex_dir, &mutex, patience, diag).await?
     {
-        return Ok(Err(Acquired::Conflict));
+        return Ok(None);
     }
     let (lease, sent) = recipe::create(session, &leases, Recipe::Lease, id).await?;
     created.push(lease.clone());
@@ -53,7 +53,7 @@ pub async fn acquire(
             break;
         }
         if let Patience::None = patience {
-            return Ok(Err(Acquired::Conflict));
+            return Ok(None);
         }
         diag.info(format_args!(
             "waiting for a lease of {path}: {} held or waiting, limit {limit}",
@@ -70,7 +70,7 @@ pub async fn acquire(
         Err(e) => return Err(Error::denied(&mutex.path, Perm::Delete, e)),
     }
     created.retain(|n| n.path != mutex.path);
-    Ok(Ok((lease, sent)))
+    Ok(Some(sent))
 }
 
 /// Curator stores N nowhere, so contenders that disagree on it would over- or under-admit

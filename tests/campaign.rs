@@ -426,12 +426,8 @@ fn cgroup_dir(pid: i32) -> Option<std::path::PathBuf> {
     if !relative.rsplit('/').next()?.starts_with("zklock-") {
         return None;
     }
-    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    let mount = info.lines().find_map(|line| {
-        let (before, after) = line.split_once(" - ")?;
-        (after.split_whitespace().next()? == "cgroup2").then(|| before.split(' ').nth(4))?
-    })?;
-    Some(Path::new(mount).join(relative.trim_start_matches('/')))
+    let mount = zklock::cgroup::v2_mount()?;
+    Some(mount.join(relative.trim_start_matches('/')))
 }
 
 fn signal(target: i32, sig: i32) {

@@ -144,12 +144,9 @@ fn sort_queue_last(names: &mut [String]) {
 /// holder/leader and waiting #k for the contenders among `names`, by sequence.
 fn roles(names: &[String]) -> HashMap<String, String> {
     // A semaphore's leases (`PATH/leases`) are counted, not queued: `lease k/n`, by sequence.
-    let mut leases: Vec<(&str, &String)> = names
+    let mut leases: Vec<(i64, &String)> = names
         .iter()
-        .filter_map(|n| {
-            let (_, seq) = n.rsplit_once("-lease-")?;
-            (seq.len() == 10 && seq.bytes().all(|b| b.is_ascii_digit())).then_some((seq, n))
-        })
+        .filter_map(|n| Some((recipe::lease_sequence(n)?, n)))
         .collect();
     leases.sort();
     let total = leases.len();
