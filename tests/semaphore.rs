@@ -46,10 +46,32 @@ fn at_most_n_run_at_once_and_the_next_gets_in_when_one_ends() {
     zk.wait_children(&format!("{path}/leases"), 3, Duration::from_secs(15));
     let full = run(zklock(&servers()).args(["--limit", "2", "-n", &path, "--", "true"]));
     assert_eq!(full.code, Some(75), "{full:?}");
-    let ls = run(zklock(&servers()).args(["ls", "-l", &format!("{path}/leases")]));
-    for k in 1..=3 {
-        assert!(ls.stdout.contains(&format!("lease {k}/3")), "{}", ls.stdout);
+    // ls reads the leases against the recorded N: two held, the third waiting.
+    let leases = format!("{path}/leases");
+    let ls = run(zklock(&servers()).args(["ls", "-l", &leases]));
+    let roles: Vec<&str> = ls
+        .stdout
+        .lines()
+        .filter_map(|l| l.split("  id=").next()?.rsplit("  ").next())
+        .collect();
+    assert_eq!(
+        roles,
+        ["lease 1/2", "lease 2/2", "waiting #1"],
+        "{}",
+        ls.stdout
+    );
+    let json = run(zklock(&servers()).args(["ls", "--json", &leases]));
+    for role in ["lease 1/2", "lease 2/2", "waiting #1"] {
+        let field = format!(r#""role":"{role}""#);
+        assert_eq!(json.stdout.matches(&field).count(), 1, "{}", json.stdout);
     }
+    let mutex = run(zklock(&servers()).args(["ls", "-l", &format!("{path}/locks")]));
+    assert_eq!(
+        mutex.stdout.lines().count(),
+        1,
+        "c holds the mutex: {}",
+        mutex.stdout
+    );
     std::fs::write(a_dir.join("release"), "").expect("release");
     assert!(eventually(Duration::from_secs(15), || c_dir
         .join("held")

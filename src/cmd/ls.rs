@@ -13,6 +13,7 @@ use crate::error::{Error, Perm};
 use crate::out;
 use crate::recipe;
 use crate::render::{self, Json};
+use crate::semaphore;
 use crate::znode;
 
 /// One listed znode.
@@ -88,7 +89,15 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
                 Err(e) => return Err(Error::denied(&parent, Perm::Read, e)),
             };
             sort_queue_last(&mut names);
-            let roles = roles(&names);
+            // A semaphore's leases are read against its N, recorded in the directory above.
+            let limit = if names.iter().any(|n| recipe::lease_sequence(n).is_some()) {
+                let semaphore = znode::parent(&parent);
+                let data = client.get_data(semaphore).await.ok();
+                data.and_then(|(data, _)| semaphore::recorded_limit(&data))
+            } else {
+                None
+            };
+            let roles = roles(&names, limit);
             for name in names {
                 let path = znode::child(&parent, &name);
                 if args.recursive {
@@ -129,31 +138,36 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
     Ok(entries)
 }
 
-/// Sorts by name, except that lock and election contenders come last in queue order (by
-/// sequence, which their uuid-prefixed names do not sort by).
+/// Sorts by name, except that lock and election contenders and semaphore leases come last in
+/// queue order (by sequence, which their uuid-prefixed names do not sort by).
 fn sort_queue_last(names: &mut [String]) {
     let key = |name: &String| {
         let seq = recipe::contenders(vec![name.clone()])
             .first()
-            .map(|c| c.seq);
+            .map(|c| c.seq)
+            .or_else(|| recipe::lease_sequence(name));
         (seq.is_some(), seq, name.clone())
     };
     names.sort_by_cached_key(key);
 }
 
-/// holder/leader and waiting #k for the contenders among `names`, by sequence.
-fn roles(names: &[String]) -> HashMap<String, String> {
-    // A semaphore's leases (`PATH/leases`) are counted, not queued: `lease k/n`, by sequence.
+/// holder/leader, reader and waiting #k for the contenders among `names`, by sequence; for a
+/// semaphore's leases, `lease k/N` for the first N (`lease k` when N is not recorded) and
+/// `waiting #j` after them: the lease of the contender that holds the mutex while it waits.
+fn roles(names: &[String], limit: Option<u32>) -> HashMap<String, String> {
     let mut leases: Vec<(i64, &String)> = names
         .iter()
         .filter_map(|n| Some((recipe::lease_sequence(n)?, n)))
         .collect();
     leases.sort();
-    let total = leases.len();
-    let lease_roles = leases
-        .into_iter()
-        .enumerate()
-        .map(move |(k, (_, name))| (name.clone(), format!("lease {}/{total}", k + 1)));
+    let lease_roles = leases.into_iter().zip(1..).map(move |((_, name), k)| {
+        let role = match limit {
+            Some(n) if k <= n => format!("lease {k}/{n}"),
+            Some(n) => format!("waiting #{}", k - n),
+            None => format!("lease {k}"),
+        };
+        (name.clone(), role)
+    });
     let queue = recipe::contenders(names.to_vec());
     (0..queue.len())
         .map(|k| {
@@ -289,6 +303,27 @@ fn json(path: &str, entries: &[Entry]) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leases_are_read_against_the_recorded_limit() {
+        let names: Vec<String> = [
+            "_c_cc-lease-0000000007",
+            "_c_aa-lease-0000000003",
+            "_c_bb-lease-0000000005",
+        ]
+        .map(String::from)
+        .to_vec();
+        let roles_of = |limit| {
+            let roles = roles(&names, limit);
+            ["aa", "bb", "cc"].map(|who| {
+                let name = names.iter().find(|n| n.contains(who)).expect("name");
+                roles[name].clone()
+            })
+        };
+        assert_eq!(roles_of(Some(2)), ["lease 1/2", "lease 2/2", "waiting #1"]);
+        assert_eq!(roles_of(Some(3)), ["lease 1/3", "lease 2/3", "lease 3/3"]);
+        assert_eq!(roles_of(None), ["lease 1", "lease 2", "lease 3"]);
+    }
 
     #[test]
     fn contenders_sort_last_in_queue_order() {
