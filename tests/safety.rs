@@ -407,3 +407,48 @@ fn negative_control_without_the_lease_the_semaphore_over_admits() {
     )
     .assert_overlapped("for the semaphore without the lease");
 }
+
+/// A read/write lock through a partition: A holds with `a_mode` behind a link that freezes,
+/// B waits with `b_mode` (one of them `--write`, so they exclude each other).
+fn partition_modes(name: &str, a_mode: &str, b_mode: &str, unsafe_no_lease: bool) -> Overlap {
+    let zk = Zk::connect(&servers());
+    let proxy = Proxy::start(shared().port);
+    let mut a = zklock(&proxy.connect());
+    a.arg(a_mode);
+    if unsafe_no_lease {
+        a.env("ZKLOCK_UNSAFE_NO_LEASE", "1");
+    }
+    let options = [b_mode.to_string()];
+    overlap_scenario(
+        name,
+        a,
+        &servers(),
+        &options,
+        &zk,
+        |_| proxy.freeze(),
+        |_| {},
+    )
+}
+
+/// A writer behind a frozen link is stopped before the readers queued behind it start.
+#[test]
+fn a_partitioned_writer_stops_before_a_reader_starts() {
+    let overlap = partition_modes("writer-partition", "--write", "--shared", false);
+    assert_eq!(overlap.ran_a.code, Some(79), "{:?}", overlap.ran_a);
+    overlap.assert_apart();
+}
+
+/// A reader behind a frozen link is stopped before the writer queued behind it starts.
+#[test]
+fn a_partitioned_reader_stops_before_a_writer_starts() {
+    let overlap = partition_modes("reader-partition", "--shared", "--write", false);
+    assert_eq!(overlap.ran_a.code, Some(79), "{:?}", overlap.ran_a);
+    overlap.assert_apart();
+}
+
+/// Negative control: without the lease, the partitioned writer runs on beside the reader.
+#[test]
+fn negative_control_without_the_lease_a_writer_and_a_reader_overlap() {
+    partition_modes("writer-no-lease", "--write", "--shared", true)
+        .assert_overlapped("for the read/write lock without the lease");
+}
