@@ -1,13 +1,16 @@
-//! The fault campaign: K zklocks contend for one lock on a three-server ensemble while a nemesis
+//! The fault campaign: K zklocks contend for one path on a three-server ensemble while a nemesis
 //! freezes and cuts their connections, stops servers, kills the leader, SIGKILLs and SIGSTOPs
 //! zklocks, and freezes a whole zklock "host" (zklock, its watchdog and its command) past the
 //! session timeout, as a suspend would; each command has grandchildren beating too, one in the
 //! group and, where zklock can make a cgroup (`--cgroup`), one that left it with `setsid`.
 //! A `zklock watch` follows a config node through it all, and a rolling restart of every
 //! server at the end.
-//! The checker asserts no two commands ever ran at once, fencing tokens increase in start order,
+//! It runs twice, in every mode of SPEC §2.1. On a read/write path (two plain locks, a
+//! `--write` and two `--shared`), the checker asserts no exclusive command ever ran beside
+//! another command, fencing tokens increase in start order wherever one of two runs is exclusive,
 //! no counter update was lost, the watch saw the last change, and nothing is left in the lock
-//! directory.
+//! directory. On a `--limit 2` semaphore, it asserts never more than two ran at once (and two
+//! did), fencing tokens are distinct, and nothing is left in `PATH/locks` or `PATH/leases`.
 //!
 //! The negative controls are deterministic and live beside the rule they guard: without the
 //! lease, the watchdog, the sweep or the cgroup (tests/safety.rs), on a clock that stops during
@@ -60,6 +63,8 @@ struct Run {
     last: u128,
     token: i64,
     ended: bool,
+    /// A `--shared` or lease holder's run: others may run beside it.
+    shared: bool,
 }
 
 /// The command: about 1.3 s under the lock, longer than the lease's kill deadline (0.35 T with
@@ -68,7 +73,8 @@ struct Run {
 /// another that left the group and session, so a descendant that outlives a kill of its zklock
 /// shows up as an overlap; they give up after ~8 s, and nothing holds zklock's pipes, so even a
 /// survivor cannot hang the campaign.
-fn script(dir: &Path, setsid: bool) -> String {
+/// Only exclusive runs (`shared` false) count: the lost-update check is theirs.
+fn script(dir: &Path, setsid: bool, shared: bool) -> String {
     let (log, counter) = (dir.join("log"), dir.join("counter"));
     let (log, counter) = (log.display(), counter.display());
     let beat = |pid: &str| {
@@ -84,12 +90,20 @@ fn script(dir: &Path, setsid: bool) -> String {
     } else {
         (String::new(), "")
     };
+    let (start, count) = if shared {
+        ("start-shared", String::new())
+    } else {
+        (
+            "start",
+            format!("echo $((c+1)) > {counter}.$$ && mv {counter}.$$ {counter}; "),
+        )
+    };
     format!(
-        "exec >/dev/null 2>&1; echo \"start $(date +%s%N) $ZKLOCK_FENCING_TOKEN $$\" >> {log}; c=$(cat {counter}); \
+        "exec >/dev/null 2>&1; echo \"{start} $(date +%s%N) $ZKLOCK_FENCING_TOKEN $$\" >> {log}; c=$(cat {counter}); \
          ({}) & gc=$!; {escape}i=0; \
          while [ $i -lt 50 ]; do echo \"hb $(date +%s%N) 0 $$\" >> {log}; sleep 0.02; i=$((i+1)); done; \
          kill $gc; wait $gc; {reap}\
-         echo $((c+1)) > {counter}.$$ && mv {counter}.$$ {counter}; echo \"end $(date +%s%N) 0 $$\" >> {log}",
+         {count}echo \"end $(date +%s%N) 0 $$\" >> {log}",
         beat("$$")
     )
 }
@@ -107,9 +121,13 @@ fn runs(log: &Path) -> Vec<Run> {
             last: at,
             token: 0,
             ended: false,
+            shared: false,
         });
         match what {
-            "start" => run.token = token.parse().expect("token"),
+            "start" | "start-shared" => {
+                run.token = token.parse().expect("token");
+                run.shared = what == "start-shared";
+            }
             "end" => run.ended = true,
             _ => {}
         }
@@ -120,19 +138,129 @@ fn runs(log: &Path) -> Vec<Run> {
     runs
 }
 
-/// The worker index (its --id) of the current holder, if any.
-fn holder(zk: &Zk, path: &str) -> Option<usize> {
-    let mut children = zk.children(path);
-    children.sort_by_key(|name| name.rsplit('-').next().map(String::from));
+/// The worker index (its --id) of the first in `queue` (a holder), if any.
+fn holder(zk: &Zk, queue: &str) -> Option<usize> {
+    let mut children = zk.children(queue);
+    // By the 10-digit sequence, whatever the marker before it.
+    children.sort_by_key(|name| name[name.len().saturating_sub(10)..].to_string());
     let first = children.first()?;
-    String::from_utf8(zk.data(&format!("{path}/{first}")))
+    String::from_utf8(zk.data(&format!("{queue}/{first}")))
         .ok()?
         .parse()
         .ok()
 }
 
+/// What each of the CONTENDERS runs as: its options, and whether others may run beside it.
+type Modes = [(&'static [&'static str], bool); CONTENDERS];
+
+/// Two plain locks, a writer and two readers on one read/write path.
+const READ_WRITE: Modes = [
+    (&[], false),
+    (&[], false),
+    (&["--write"], false),
+    (&["--shared"], true),
+    (&["--shared"], true),
+];
+
+/// Five contenders for a semaphore of two.
+const LIMIT: usize = 2;
+const SEMAPHORE: Modes = [(&["--limit", "2"], true); CONTENDERS];
+
+/// The campaigns take turns: one at a time is what a 2-core machine can fault fairly.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 #[test]
 fn fault_campaign_never_runs_two_commands_at_once() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let outcome = campaign("lock", &READ_WRITE, true);
+    let (runs, seed) = (&outcome.runs, outcome.seed);
+    for (i, early) in runs.iter().enumerate() {
+        for late in &runs[i + 1..] {
+            assert!(
+                (early.shared && late.shared) || early.token < late.token,
+                "fencing tokens out of order: {early:?} {late:?} (seed {seed})"
+            );
+        }
+    }
+    // Sorted by start: an exclusive run starts after every earlier run's last sign of life, a
+    // shared one after every earlier exclusive run's.
+    let (mut latest_end, mut latest_exclusive_end) = (0, 0);
+    let mut readers_together = 0;
+    for run in runs {
+        let bound = if run.shared {
+            readers_together += usize::from(latest_end > run.start);
+            latest_exclusive_end
+        } else {
+            latest_end
+        };
+        assert!(
+            bound < run.start,
+            "overlap: a{} command started at {} before another's last sign of life at {bound} (seed {seed})",
+            if run.shared { " shared" } else { "n exclusive" },
+            run.start
+        );
+        latest_end = latest_end.max(run.last);
+        if !run.shared {
+            latest_exclusive_end = latest_exclusive_end.max(run.last);
+        }
+    }
+    let exclusive: Vec<&Run> = runs.iter().filter(|r| !r.shared).collect();
+    let completed = exclusive.iter().filter(|r| r.ended).count();
+    assert!(
+        completed <= outcome.counter && outcome.counter <= exclusive.len(),
+        "lost update: counter {}, completed {completed} (seed {seed})",
+        outcome.counter
+    );
+    eprintln!("campaign: overlaps 0; readers started beside another {readers_together} times");
+}
+
+#[test]
+fn fault_campaign_never_over_admits_a_semaphore() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let outcome = campaign("semaphore", &SEMAPHORE, false);
+    let seed = outcome.seed;
+    let mut events: Vec<(u128, i32)> = Vec::new();
+    for run in &outcome.runs {
+        // A start sorts before an end at the same instant: the two count as beside each other.
+        events.extend([(run.start, 1), (run.last, -1)]);
+    }
+    events.sort_by_key(|&(at, step)| (at, -step));
+    let (mut now, mut most) = (0, 0);
+    for (_, step) in events {
+        now += step;
+        most = most.max(now);
+    }
+    assert!(
+        most <= LIMIT as i32,
+        "{most} ran at once under --limit {LIMIT} (seed {seed})"
+    );
+    assert_eq!(
+        most, LIMIT as i32,
+        "never {LIMIT} at once: the check could not see over-admission (seed {seed})"
+    );
+    let mut tokens: Vec<i64> = outcome.runs.iter().map(|r| r.token).collect();
+    tokens.sort_unstable();
+    tokens.dedup();
+    assert_eq!(
+        tokens.len(),
+        outcome.runs.len(),
+        "two runs had one fencing token (seed {seed})"
+    );
+    eprintln!("campaign: at most {most} at once");
+}
+
+/// What a campaign leaves for its checker: every command's run, the counter's final value.
+struct Outcome {
+    runs: Vec<Run>,
+    counter: usize,
+    seed: u64,
+}
+
+/// One campaign of CONTENDERS zklocks on `/campaign/<name>`, each in its mode, under the
+/// nemesis; with `watch`, a `zklock watch` follows a config node through it all. Asserts what
+/// every mode shares (exits, something completed, nothing left behind, the watch's last change)
+/// and leaves the overlap rules to the caller.
+fn campaign(name: &str, modes: &Modes, watch: bool) -> Outcome {
     let seconds = env_u64("ZKLOCK_CAMPAIGN_SECS").unwrap_or(20);
     let seed = env_u64("ZKLOCK_CAMPAIGN_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -153,30 +281,41 @@ fn fault_campaign_never_runs_two_commands_at_once() {
                 .collect()
         })
         .collect();
-    let dir = workdir("campaign");
+    let dir = workdir(&format!("campaign-{name}"));
     std::fs::write(dir.join("counter"), "0").expect("counter");
-    let path = "/campaign/lock";
+    let path = format!("/campaign/{name}");
+    let limited = modes
+        .iter()
+        .any(|(options, _)| options.contains(&"--limit"));
+    // Where the holders show: the leases of a semaphore, the path itself otherwise.
+    let queue = if limited {
+        format!("{path}/leases")
+    } else {
+        path.clone()
+    };
     let cgroup = cgroup_works(&ensemble.connect());
-    let script = script(&dir, cgroup);
 
     // A watch on the ensemble itself (no proxy): server faults and the rolling restart at the
     // end move it from server to server.
-    let config = "/campaign/config";
+    let config = format!("/campaign/{name}-config");
     let inspector = Zk::connect(&ensemble.connect());
-    inspector.create(config, b"");
-    let watch = Streaming::spawn(
-        zklock(&ensemble.connect()).args([
-            "-v",
-            "--session-timeout",
-            "6s",
-            "watch",
-            "-R",
-            "--json",
-            config,
-        ]),
-        "campaign-watch",
-    );
-    watch.wait_stderr("watching ", Duration::from_secs(30));
+    inspector.create(&config, b"");
+    let watch = watch.then(|| {
+        let watch = Streaming::spawn(
+            zklock(&ensemble.connect()).args([
+                "-v",
+                "--session-timeout",
+                "6s",
+                "watch",
+                "-R",
+                "--json",
+                &config,
+            ]),
+            "campaign-watch",
+        );
+        watch.wait_stderr("watching ", Duration::from_secs(30));
+        watch
+    });
 
     let stop = Arc::new(AtomicBool::new(false));
     let running: Arc<Mutex<Vec<i32>>> = Arc::new(Mutex::new(vec![0; CONTENDERS]));
@@ -188,15 +327,18 @@ fn fault_campaign_never_runs_two_commands_at_once() {
                 .map(Proxy::connect)
                 .collect::<Vec<_>>()
                 .join(",");
-            let (stop, running, statuses, script) = (
+            let (stop, running, statuses, path) = (
                 stop.clone(),
                 running.clone(),
                 statuses.clone(),
-                script.clone(),
+                path.clone(),
             );
+            let (options, shared) = modes[k];
+            let script = script(&dir, cgroup, shared);
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     let mut command = zklock(&servers);
+                    command.args(options);
                     let process = Background::spawn(command.args([
                         "--id",
                         &k.to_string(),
@@ -204,7 +346,7 @@ fn fault_campaign_never_runs_two_commands_at_once() {
                         "2s",
                         "-w",
                         "20s",
-                        path,
+                        &path,
                         "--",
                         "sh",
                         "-c",
@@ -233,7 +375,7 @@ fn fault_campaign_never_runs_two_commands_at_once() {
         std::thread::sleep(rng.millis(300, 1200));
         // Half the client faults go to whoever holds the lock now: that is where it matters.
         let client = match rng.below(2) {
-            0 => holder(&inspector, path).unwrap_or_else(|| rng.below(CONTENDERS)),
+            0 => holder(&inspector, &queue).unwrap_or_else(|| rng.below(CONTENDERS)),
             _ => rng.below(CONTENDERS),
         };
         let kind = match rng.below(7) {
@@ -329,27 +471,8 @@ fn fault_campaign_never_runs_two_commands_at_once() {
     let completed = runs.iter().filter(|r| r.ended).count();
     let statuses = statuses.lock().expect("lock").clone();
     eprintln!(
-        "campaign: seed {seed}, {} commands started, {completed} completed, counter {counter}, faults {faults:?}, zklock exits {statuses:?}",
+        "campaign {name}: seed {seed}, {} commands started, {completed} completed, counter {counter}, faults {faults:?}, zklock exits {statuses:?}",
         runs.len()
-    );
-    let mut latest_end = 0;
-    for pair in runs.windows(2) {
-        assert!(
-            pair[0].token < pair[1].token,
-            "fencing tokens out of order: {pair:?}"
-        );
-    }
-    for run in &runs {
-        assert!(
-            latest_end < run.start,
-            "overlap: a command started at {} before another's last sign of life at {latest_end} (seed {seed})",
-            run.start
-        );
-        latest_end = latest_end.max(run.last);
-    }
-    assert!(
-        completed <= counter && counter <= runs.len(),
-        "lost update: counter {counter}, completed {completed} (seed {seed})"
     );
     let allowed = ["0", "69", "75", "79", "killed"];
     assert!(
@@ -357,21 +480,30 @@ fn fault_campaign_never_runs_two_commands_at_once() {
         "unexpected zklock exits {statuses:?} (seed {seed})"
     );
     assert!(completed > 0, "no command completed");
-    eprintln!("campaign: overlaps 0");
     drop(proxies);
-    inspector.assert_empty_soon(path, Duration::from_secs(15));
+    if limited {
+        inspector.assert_empty_soon(&format!("{path}/locks"), Duration::from_secs(15));
+    }
+    inspector.assert_empty_soon(&queue, Duration::from_secs(15));
 
     // The watch survived every reconnect: a change made after them all is reported.
-    let last = format!("final-{seed}");
-    Zk::connect(&ensemble.connect()).set(config, last.as_bytes());
-    assert!(
-        eventually(Duration::from_secs(30), || read(&watch.stdout)
-            .contains(&last)),
-        "the watch missed the change after the restarts (seed {seed}); it said: {}\n{}",
-        read(&watch.stdout),
-        read(&watch.stderr)
-    );
-    watch.process.signal(libc::SIGTERM);
+    if let Some(watch) = watch {
+        let last = format!("final-{seed}");
+        Zk::connect(&ensemble.connect()).set(&config, last.as_bytes());
+        assert!(
+            eventually(Duration::from_secs(30), || read(&watch.stdout)
+                .contains(&last)),
+            "the watch missed the change after the restarts (seed {seed}); it said: {}\n{}",
+            read(&watch.stdout),
+            read(&watch.stderr)
+        );
+        watch.process.signal(libc::SIGTERM);
+    }
+    Outcome {
+        runs,
+        counter,
+        seed,
+    }
 }
 
 /// Whether zklock can run a command in a cgroup of its own here (then the command gets a
