@@ -105,3 +105,61 @@ fn losing_one_path_loses_all() {
     zk.assert_empty_soon(&a, Duration::from_secs(5));
     zk.assert_empty_soon(&b, Duration::from_secs(5));
 }
+
+/// `--limit` and `--write` hold every path in their own mode: each path's semaphore is full
+/// (its node a lease), and each path refuses a reader while a writer holds both.
+#[test]
+fn every_mode_holds_every_path() {
+    let zk = Zk::connect(&servers());
+    for (name, mode, probe, node_dir) in [
+        (
+            "limit",
+            &["--limit", "1"][..],
+            &["--limit", "1"][..],
+            "/leases/",
+        ),
+        ("write", &["--write"][..], &["--shared"][..], "/_c_"),
+    ] {
+        let a = unique_path(&format!("{name}-a"));
+        let b = unique_path(&format!("{name}-b"));
+        let dir = workdir(name);
+        let script = "echo \"$ZKLOCK_NODE\" > env; touch held; \
+                      while [ ! -e release ]; do sleep 0.02; done";
+        let holder = Background::spawn(
+            zklock(&servers())
+                .args(mode)
+                .args([&b, &a, "--", "sh", "-c", script])
+                .current_dir(&dir),
+        );
+        assert!(eventually(Duration::from_secs(15), || dir
+            .join("held")
+            .exists()));
+        for path in [&a, &b] {
+            let ran = run(zklock(&servers())
+                .args(probe)
+                .args(["-n", path, "--", "true"]));
+            assert_eq!(ran.code, Some(75), "{mode:?} {path} was not held: {ran:?}");
+        }
+        let env = read(&dir.join("env"));
+        let nodes: Vec<&str> = env.split_whitespace().collect();
+        assert_eq!(nodes.len(), 2, "{mode:?}: {env}");
+        for (node, path) in nodes.iter().zip([&a, &b]) {
+            assert!(
+                node.starts_with(&format!("{path}{node_dir}")),
+                "{mode:?}: {node} is not {path}'s"
+            );
+        }
+        std::fs::write(dir.join("release"), "").expect("release");
+        let ran = holder.wait_timeout(Duration::from_secs(20)).expect("exits");
+        assert_eq!(ran.code, Some(0), "{ran:?}");
+        for path in [&a, &b] {
+            let queue = if mode[0] == "--limit" {
+                zk.assert_empty_soon(&format!("{path}/locks"), Duration::from_secs(5));
+                format!("{path}/leases")
+            } else {
+                path.clone()
+            };
+            zk.assert_empty_soon(&queue, Duration::from_secs(5));
+        }
+    }
+}
