@@ -3,7 +3,8 @@
 //!
 //!     ZKLOCK_BENCH=1 cargo test --release --test bench
 //!
-//! Without ZKLOCK_BENCH it does nothing (so `cargo test` stays fast). The same binary is also
+//! Without ZKLOCK_BENCH it does nothing (so `cargo test` stays fast); ZKLOCK_BENCH=modes runs
+//! only the crowds of the semaphore and read/write modes. The same binary is also
 //! the floor program (ZKLOCK_BENCH_FLOOR) and the command the contenders run (ZKLOCK_BENCH_STAMP),
 //! so that no extra program has to be built.
 
@@ -34,16 +35,24 @@ fn main() {
     bench();
 }
 
-/// The contenders' command: appends `s <ns>` and `e <ns>` and exits, marking its critical section.
+/// The contenders' command: appends `s <ns>` and `e <ns>` and exits, marking its critical section
+/// (`S` and `E` for a writer: ZKLOCK_BENCH_STAMP_KIND=w), ZKLOCK_BENCH_STAMP_HOLD_MS apart.
 fn stamp(log: &Path) {
+    let hold = std::env::var("ZKLOCK_BENCH_STAMP_HOLD_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis);
+    let writer = std::env::var_os("ZKLOCK_BENCH_STAMP_KIND").is_some_and(|k| k == "w");
+    let (s, e) = if writer { ('S', 'E') } else { ('s', 'e') };
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(log)
         .expect("log");
     // One write(2) per line: O_APPEND makes each atomic, so lines never interleave.
-    let _ = file.write_all(format!("s {}\n", now_ns()).as_bytes());
-    let _ = file.write_all(format!("e {}\n", now_ns()).as_bytes());
+    let _ = file.write_all(format!("{s} {}\n", now_ns()).as_bytes());
+    std::thread::sleep(hold);
+    let _ = file.write_all(format!("{e} {}\n", now_ns()).as_bytes());
 }
 
 fn now_ns() -> u128 {
@@ -129,6 +138,189 @@ public class BenchMutex {
     }
 }
 "#;
+
+/// n Curator clients (sessions) in one warm JVM, connected before the clock starts; then each
+/// takes a lease of InterProcessSemaphoreV2(4) (`limit`) or, every tenth a writer, a lock of
+/// InterProcessReadWriteLock (`rw`), runs the command and releases. Prints the milliseconds
+/// from the start to the last release.
+const CURATOR_CROWD: &str = r#"
+import org.apache.curator.framework.*;
+import org.apache.curator.framework.recipes.locks.*;
+import org.apache.curator.retry.RetryOneTime;
+import java.util.*;
+import java.util.concurrent.*;
+
+public class BenchCrowd {
+    // servers path mode(limit|rw) n command
+    public static void main(String[] a) throws Exception {
+        int n = Integer.parseInt(a[3]);
+        List<CuratorFramework> clients = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            CuratorFramework c = CuratorFrameworkFactory.newClient(a[0], new RetryOneTime(100));
+            c.start();
+            clients.add(c);
+        }
+        for (CuratorFramework c : clients) c.blockUntilConnected();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            final int k = i;
+            final CuratorFramework c = clients.get(i);
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    ProcessBuilder pb = new ProcessBuilder(a[4]).inheritIO();
+                    if (a[2].equals("limit")) {
+                        InterProcessSemaphoreV2 s = new InterProcessSemaphoreV2(c, a[1], 4);
+                        Lease lease = s.acquire();
+                        pb.start().waitFor();
+                        s.returnLease(lease);
+                    } else {
+                        InterProcessReadWriteLock rw = new InterProcessReadWriteLock(c, a[1]);
+                        InterProcessMutex m = rw.readLock();
+                        if (k % 10 == 0) {
+                            m = rw.writeLock();
+                            pb.environment().put("ZKLOCK_BENCH_STAMP_KIND", "w");
+                        }
+                        m.acquire();
+                        pb.start().waitFor();
+                        m.release();
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        long start = System.nanoTime();
+        go.countDown();
+        for (Thread t : threads) t.join();
+        System.out.println((System.nanoTime() - start) / 1000000);
+        for (CuratorFramework c : clients) c.close();
+    }
+}
+"#;
+
+/// The crowds of SPEC §2.1's modes: 50 contenders for a semaphore of 4, or a read-heavy
+/// read/write lock (every tenth contender a writer), each command holding for HOLD.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Limit4,
+    ReadHeavy,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Limit4 => "semaphore of 4",
+            Mode::ReadHeavy => "read-heavy (1 writer in 10)",
+        }
+    }
+}
+
+const HOLD: &str = "50";
+
+/// A crowd's run: wall time as each tool measures it, the span from the first command's start
+/// to the last one's end, and the most commands at once.
+struct CrowdRun {
+    total: Duration,
+    span: Duration,
+    most: i32,
+}
+
+/// `n` contenders in `mode`: zklock as n processes started at once, timed from the spawn to
+/// the last exit; Curator as n sessions in one JVM, timed by itself from when all are connected.
+/// Checks the mode's rule in the commands' stamps: at most 4 at once, writers alone.
+fn crowd_in(mode: Mode, curator: bool, n: usize, server: &Server) -> CrowdRun {
+    let path = format!(
+        "/bench/crowd-{}-{}",
+        if mode == Mode::Limit4 { "limit" } else { "rw" },
+        if curator { "curator" } else { "zklock" }
+    );
+    let log = tempfile("crowd");
+    let me = std::env::current_exe().expect("exe");
+    let me = me.to_str().expect("utf-8 path");
+    let total = if curator {
+        let mut c = peers::java("BenchCrowd", CURATOR_CROWD);
+        let mode_arg = if mode == Mode::Limit4 { "limit" } else { "rw" };
+        c.args([&server.connect(), &path, mode_arg, &n.to_string(), me])
+            .env("ZKLOCK_BENCH_STAMP", &log)
+            .env("ZKLOCK_BENCH_STAMP_HOLD_MS", HOLD)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null());
+        let out = c.output().expect("java");
+        assert!(out.status.success(), "Curator crowd failed");
+        let ms: u64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("Curator prints its milliseconds");
+        Duration::from_millis(ms)
+    } else {
+        let started = Instant::now();
+        let children: Vec<_> = (0..n)
+            .map(|k| {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_zklock"));
+                c.args(["-s", &server.connect()]);
+                match mode {
+                    Mode::Limit4 => c.args(["--limit", "4"]),
+                    Mode::ReadHeavy if k % 10 == 0 => {
+                        c.env("ZKLOCK_BENCH_STAMP_KIND", "w").arg("--write")
+                    }
+                    Mode::ReadHeavy => c.arg("--shared"),
+                };
+                c.args([&path, "--", me])
+                    .env("ZKLOCK_BENCH_STAMP", &log)
+                    .env("ZKLOCK_BENCH_STAMP_HOLD_MS", HOLD)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null());
+                c.spawn().expect("spawn contender")
+            })
+            .collect();
+        for mut child in children {
+            assert!(
+                child.wait().expect("wait").success(),
+                "zklock contender failed"
+            );
+        }
+        started.elapsed()
+    };
+    let stamps: Vec<(char, u128)> = read(&log)
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            Some((k.chars().next()?, v.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(stamps.len(), 2 * n, "{path}: every contender ran once");
+    // O_APPEND writes land in time order: walking the log counts who is inside.
+    let (mut readers, mut writers, mut most) = (0, 0, 0);
+    for (kind, _) in &stamps {
+        match kind {
+            's' => {
+                assert_eq!(writers, 0, "{path}: a reader beside a writer");
+                readers += 1;
+            }
+            'S' => {
+                assert_eq!((readers, writers), (0, 0), "{path}: a writer not alone");
+                writers += 1;
+            }
+            'e' => readers -= 1,
+            _ => writers -= 1,
+        }
+        most = most.max(readers + writers);
+    }
+    if mode == Mode::Limit4 {
+        assert!(most <= 4, "{path}: {most} at once under a semaphore of 4");
+    }
+    let span = stamps.last().map_or(0, |l| l.1) - stamps.first().map_or(0, |f| f.1);
+    CrowdRun {
+        total,
+        span: Duration::from_nanos(span as u64),
+        most,
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Tool {
@@ -349,6 +541,12 @@ fn contended(tool: Tool, n: usize, server: &Server, scratch: &Path) -> Contended
 
 fn bench() {
     let server = Server::standalone();
+    // ZKLOCK_BENCH=modes: only the crowds of the semaphore and read/write modes.
+    if std::env::var_os("ZKLOCK_BENCH").is_some_and(|v| v == "modes") {
+        let modes = modes_crowds(&server);
+        print!("{}", modes_report(&modes));
+        return;
+    }
     let servers = server.connect();
     let scratch = workdir("bench");
     let tools = [
@@ -395,11 +593,14 @@ fn bench() {
         }
     }
 
+    let modes = modes_crowds(&server);
+
     let freeze = freeze_to_stop(&server);
     let size = std::fs::metadata(env!("CARGO_BIN_EXE_zklock"))
         .map(|m| m.len())
         .unwrap_or(0);
-    let report = report(&tools, &medians, &rss, &packets, &crowd, &freeze, size);
+    let mut report = report(&tools, &medians, &rss, &packets, &crowd, &freeze, size);
+    report.push_str(&modes_report(&modes));
     print!("{report}");
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench.md");
     std::fs::write(&out, &report).expect("report");
@@ -532,5 +733,56 @@ fn report(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    r
+}
+
+/// Each mode's crowd of 50, zklock then Curator, on one server.
+fn modes_crowds(server: &Server) -> Vec<(Mode, bool, CrowdRun)> {
+    let mut modes = Vec::new();
+    for mode in [Mode::Limit4, Mode::ReadHeavy] {
+        for curator in [false, true] {
+            modes.push((mode, curator, crowd_in(mode, curator, 50, server)));
+        }
+    }
+    modes
+}
+
+fn modes_report(modes: &[(Mode, bool, CrowdRun)]) -> String {
+    let mut r = String::new();
+    let _ = writeln!(
+        r,
+        "\n| 50 contenders, each command holding {HOLD} ms | tool | total | first start → last end | most at once |\n|---|---|---:|---:|---:|"
+    );
+    for (mode, curator, run) in modes {
+        let tool = if *curator {
+            "Curator, 50 sessions in one warm JVM"
+        } else {
+            "zklock, 50 processes"
+        };
+        let _ = writeln!(
+            r,
+            "| {} | {tool} | {:.2} s | {:.2} s | {} |",
+            mode.name(),
+            run.total.as_secs_f64(),
+            run.span.as_secs_f64(),
+            run.most
+        );
+    }
+    for mode in [Mode::Limit4, Mode::ReadHeavy] {
+        let span = |curator: bool| {
+            modes
+                .iter()
+                .find(|(m, c, _)| *m == mode && *c == curator)
+                .map(|(_, _, run)| run.span.as_secs_f64())
+        };
+        if let (Some(z), Some(c)) = (span(false), span(true)) {
+            let _ = writeln!(
+                r,
+                "- {}: zklock / Curator, first start → last end = {:.2}",
+                mode.name(),
+                z / c
+            );
+        }
+    }
     r
 }
