@@ -49,6 +49,7 @@ complete -c zklock -n "__fish_zklock_needs_command" -f -a "help" -d 'Print this 
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s w -l wait -d 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s E -l conflict-exit-code -d 'Exit status when the lock is not acquired (-n, --wait)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s l -l limit -d 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2\'s layout: PATH/locks and PATH/leases)' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l once-per -d 'Run at most once per DURATION across every host (cron on many hosts): after acquiring, skip the command and exit 75 (-E) when the last successful run recorded in PATH\'s data started less than DURATION before; otherwise run it and record the run. Times are the server\'s. Choose DURATION shorter than the cron period (12h for a nightly job)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l id -d 'Identity stored in our node [default: <hostname>:<pid>]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r
@@ -67,6 +68,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand lock" -l acl -d 'ACL of ev
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s n -l nonblock -d 'Fail at once (exit 75) when the lock is held by someone else'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l shared -d 'Take a read lock: held together with other readers, while no writer or exclusive holder is ahead (Curator InterProcessReadWriteLock\'s read lock, `__READ__` nodes)'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l write -d 'Take the write lock of a read/write lock: alone, after every earlier reader and writer (Curator\'s write lock, `__WRIT__` nodes); readers that come later wait for it'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l record -d 'Record the run in PATH\'s data (who, when, how long, how it ended) for `ls -l PATH`, without --once-per\'s skip'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l cgroup -d 'Insist on a cgroup v2 of the command\'s own: warn when none can be made. (Where zklock may make one — root, or a systemd unit with Delegate=yes — every command gets one anyway, so even descendants that left its session die with it.)'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l no-cgroup -d 'Run the command without a cgroup of its own (its process group and zklock\'s sweep still stop its descendants, but not one that left its session if zklock is SIGKILLed)'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
@@ -137,7 +139,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand ls" -l client-config -d 'A
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s R -l recursive -d 'Every descendant, as full paths'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s d -l data -d 'Show each node\'s data'
-complete -c zklock -n "__fish_zklock_using_subcommand ls" -s l -l long -d 'Type, owner session, version, sizes, mtime, and each contender\'s role, id and age'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s l -l long -d 'Type, owner session, version, sizes, mtime, and each contender\'s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l json -d 'One JSON document (data as UTF-8, or base64 when it is not)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s q -l quiet -d 'Nothing on stderr but fatal errors'

@@ -184,6 +184,18 @@ pub struct LockArgs {
     #[arg(long)]
     pub write: bool,
 
+    /// Run at most once per DURATION across every host (cron on many hosts): after acquiring,
+    /// skip the command and exit 75 (-E) when the last successful run recorded in PATH's data
+    /// started less than DURATION before; otherwise run it and record the run. Times are the
+    /// server's. Choose DURATION shorter than the cron period (12h for a nightly job)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub once_per: Option<Duration>,
+
+    /// Record the run in PATH's data (who, when, how long, how it ended) for `ls -l PATH`,
+    /// without --once-per's skip
+    #[arg(long)]
+    pub record: bool,
+
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -298,7 +310,8 @@ pub struct LsArgs {
     #[arg(short, long)]
     pub data: bool,
 
-    /// Type, owner session, version, sizes, mtime, and each contender's role, id and age
+    /// Type, owner session, version, sizes, mtime, and each contender's role, id and age; first,
+    /// the last run recorded in PATH, if any (zklock-lock(1): once per period)
     #[arg(short, long)]
     pub long: bool,
 

@@ -40,7 +40,10 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
         "70",
         "a bug in zklock: an answer it did not expect (please report it with the message)",
     ),
-    ("75", "lock not acquired (`-n`, `--wait`); `-E` changes it"),
+    (
+        "75",
+        "lock not acquired (`-n`, `--wait`), or `--once-per`: the last successful run was recent, so the command did not run; `-E` changes it",
+    ),
     (
         "77",
         "refused: authentication failed, the server requires a login, the TLS handshake was refused or the server's certificate is not trusted, or an ACL denies (the message names the server, or the path and the permission)",
@@ -64,6 +67,8 @@ pub enum Error {
     Unavailable(String),
     /// `-n` met a holder, or `--wait` elapsed.
     NotAcquired { path: String, code: u8 },
+    /// `--once-per`: the last successful run is recent enough; the command was not run.
+    AlreadyDone { message: String, code: u8 },
     /// Authentication failed or an ACL denies.
     Refused(String),
     /// The lock or leadership was lost while the command ran; the command was stopped.
@@ -90,7 +95,7 @@ impl Error {
         match self {
             Error::Usage(_) => 64,
             Error::Unavailable(_) => 69,
-            Error::NotAcquired { code, .. } => i32::from(*code),
+            Error::NotAcquired { code, .. } | Error::AlreadyDone { code, .. } => i32::from(*code),
             Error::Refused(_) => 77,
             Error::Lost(_) => 79,
             Error::CannotExecute(_) => 126,
@@ -180,6 +185,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NotAcquired { path, .. } => write!(f, "{path}: lock not acquired"),
+            Error::AlreadyDone { message, .. } => f.write_str(message),
             Error::NoSuchZnode(path) => write!(f, "{path}: no such znode"),
             Error::Interrupted(sig) => write!(f, "stopped by {sig}"),
             Error::OutputClosed => f.write_str("stdout closed"),
@@ -210,6 +216,10 @@ mod tests {
             Error::Unavailable(s()),
             Error::NotAcquired {
                 path: s(),
+                code: 75,
+            },
+            Error::AlreadyDone {
+                message: s(),
                 code: 75,
             },
             Error::Refused(s()),

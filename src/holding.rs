@@ -3,7 +3,7 @@
 //! both come here with a `Plan`.
 
 use std::ffi::OsString;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::cgroup::Cgroup;
 use crate::child;
@@ -15,6 +15,7 @@ use crate::guard::{self, Ending, Stopping, Watches};
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
+use crate::record::{self, Held, LastRun};
 use crate::semaphore;
 use crate::signal::Listener;
 use crate::watchdog::Watchdog;
@@ -30,6 +31,11 @@ pub struct Plan {
     pub id: String,
     pub patience: Patience,
     pub conflict_code: u8,
+    /// `--once-per`: skip the command when the last successful run is this recent (§2.2).
+    pub once_per: Option<Duration>,
+    /// Read the run record after acquiring and write it after the run (`--record`,
+    /// `--once-per`); without it, no request is added to the cycle.
+    pub record: bool,
     pub stopping: Stopping,
     /// Whether the command runs in a cgroup of its own.
     pub cgroup: CgroupUse,
@@ -79,6 +85,7 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     let releasing = Instant::now();
     // Closing the session removes every node of ours, those of paths not yet acquired too.
     let own: Vec<String> = nodes.iter().map(|n: &OwnNode| n.path.clone()).collect();
+    watches.settle();
     session.close_then_drop(&own, watches, diag).await;
     diag.info(format_args!(
         "released {} in {:?}",
@@ -166,6 +173,10 @@ async fn hold(
         return Err(Error::Usage("no path given".into()));
     };
     let paths = plan.paths.join(" ");
+    let mut held = match plan.record {
+        true => Some(check_record(session, plan, nodes, signals, diag).await?),
+        false => None,
+    };
     if !lease.is_fresh(BootTime::now()) {
         let refreshed = tokio::select! {
             refreshed = guard::refresh(session, nodes, &mut lease, diag) => refreshed,
@@ -225,7 +236,8 @@ async fn hold(
         }
     })?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
-    match guard::supervise(
+    let started = Instant::now();
+    let ending = guard::supervise(
         session,
         nodes,
         lease,
@@ -236,12 +248,82 @@ async fn hold(
         watches,
         diag,
     )
-    .await
-    {
+    .await;
+    if let Some(held) = &mut held {
+        let status = match ending {
+            Ending::Exited(status) => status,
+            Ending::Lost(_) => 79,
+        };
+        let run = LastRun {
+            id: plan.id.clone(),
+            host: record::hostname(),
+            start_ms: 0,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            status,
+            fencing_token: token,
+        };
+        // Bounded: a partitioned holder must not hang here (its lease has run out anyway).
+        let writing = record::write_all(session, held, &run);
+        let why = match tokio::time::timeout(session.timeout / 2, writing).await {
+            Ok(Ok(())) => None,
+            Ok(Err(why)) => Some(why),
+            Err(_) => Some("no answer".to_string()),
+        };
+        match (why, status) {
+            (None, _) => diag.info(format_args!("recorded the run in {paths}, status {status}")),
+            // The lock is gone: not recording is the safe outcome, and 79 says the rest.
+            (Some(why), 79) => diag.info(format_args!("{paths}: run not recorded: {why}")),
+            (Some(why), _) => diag.warn(format_args!("{paths}: run not recorded: {why}")),
+        }
+    }
+    match ending {
         Ending::Exited(status) => Ok(status),
         Ending::Lost(why) => Err(Error::Lost(format!(
             "{paths}: {} lost ({why}); the command was stopped",
             plan.what()
         ))),
     }
+}
+
+/// Reads the run record of every path (§2.2); with `--once-per`, ends with AlreadyDone when
+/// every path's last successful run started less than the period before our node was made.
+async fn check_record(
+    session: &Session,
+    plan: &Plan,
+    nodes: &[OwnNode],
+    signals: &mut Listener,
+    diag: &Diag,
+) -> Result<Vec<Held>, Error> {
+    let reading = record::read_all(session, &plan.paths, nodes, diag);
+    let held = tokio::select! {
+        held = tokio::time::timeout(session.timeout, reading) => held
+            .map_err(|_| Error::Unavailable(format!("{}: no answer reading the run record", plan.paths.join(" "))))??,
+        sig = signals.terminating() => return Err(Error::Interrupted(sig)),
+    };
+    let Some(period) = plan.once_per else {
+        return Ok(held);
+    };
+    let done: Option<Vec<&record::LastRun>> = held.iter().map(|h| h.done_within(period)).collect();
+    let Some(done) = done else {
+        return Ok(held);
+    };
+    let period = humantime::format_duration(period);
+    let mut message = format!(
+        "{}: already ran within --once-per {period}",
+        plan.paths.join(" ")
+    );
+    if diag.is_verbose() {
+        match held.as_slice() {
+            [h] => message.push_str(&format!(": {}", done[0].describe(h.own.ctime))),
+            _ => {
+                for (h, last) in held.iter().zip(done) {
+                    message.push_str(&format!("; {}: {}", h.path, last.describe(h.own.ctime)));
+                }
+            }
+        }
+    }
+    Err(Error::AlreadyDone {
+        message,
+        code: plan.conflict_code,
+    })
 }

@@ -15,6 +15,7 @@ pub mod interrupt;
 pub mod lease;
 pub mod out;
 pub mod recipe;
+pub mod record;
 pub mod render;
 pub mod security;
 pub mod semaphore;
@@ -35,8 +36,9 @@ pub fn run(cli: Cli) -> i32 {
         // that a shell loop around zklock stops on Ctrl-C as it would around any command.
         Err(Error::Interrupted(sig)) => signal::die_of(sig),
         Err(Error::OutputClosed) => 0,
-        // Expected outcomes (-n and --wait; no leader), not failures: -q silences them.
-        Err(e @ (Error::NotAcquired { .. } | Error::NoLeader(_))) => {
+        // Expected outcomes (-n and --wait; no leader; done within --once-per), not failures:
+        // -q silences them.
+        Err(e @ (Error::NotAcquired { .. } | Error::AlreadyDone { .. } | Error::NoLeader(_))) => {
             diag.warn(format_args!("{e}"));
             e.code()
         }

@@ -116,6 +116,8 @@ pub struct OwnNode {
     pub name: String,
     /// Creation zxid: the fencing token.
     pub czxid: i64,
+    /// Creation time, the server's (ms since the epoch): when a run under it started (§2.2).
+    pub ctime: i64,
 }
 
 /// Creates our EPHEMERAL_SEQUENTIAL node under `dir` (and `dir` when missing). Returns the
@@ -144,6 +146,7 @@ pub async fn create(
                         path: format!("{dir}/{name}"),
                         name,
                         czxid: stat.czxid,
+                        ctime: stat.ctime,
                     },
                     sent,
                 ));
@@ -221,7 +224,12 @@ async fn find_own(session: &Session, dir: &str, prefix: &str) -> Result<Option<O
     let stat = retry_on_loss(|| session.client.check_stat(&path))
         .await
         .map_err(|e| Error::zk(&path, e))?;
-    Ok(stat.map(|Stat { czxid, .. }| OwnNode { path, name, czxid }))
+    Ok(stat.map(|Stat { czxid, ctime, .. }| OwnNode {
+        path,
+        name,
+        czxid,
+        ctime,
+    }))
 }
 
 /// True for errors that mean "the connection broke under this request; the session may live

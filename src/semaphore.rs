@@ -10,6 +10,7 @@ use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::lease::BootTime;
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
+use crate::record::Record;
 use crate::znode;
 
 /// Takes a lease once at most `limit` are held (it goes into `created`, as does the mutex
@@ -80,7 +81,8 @@ async fn record_limit(session: &Session, path: &str, limit: u32, diag: &Diag) ->
     let client = &session.client;
     match client.get_data(path).await {
         Ok((data, _)) => {
-            if let Some(other) = recorded_limit(&data).filter(|other| *other != limit) {
+            let recorded = Record::parse(&data).0.limit;
+            if let Some(other) = recorded.filter(|other| *other != limit) {
                 diag.warn(format_args!(
                     "{path}: other contenders use --limit {other}; this one uses --limit {limit}"
                 ));
@@ -91,7 +93,11 @@ async fn record_limit(session: &Session, path: &str, limit: u32, diag: &Diag) ->
             // Made as any lock directory (its ACL copied from its nearest ancestor, or
             // --acl), then given the record while it is still fresh: version 0, no data.
             recipe::make_dirs(session, path).await?;
-            let record = format!("{{\"limit\":{limit}}}");
+            let record = Record {
+                last: None,
+                limit: Some(limit),
+            }
+            .to_json();
             match client.get_data(path).await {
                 Ok((data, stat)) if data.is_empty() && stat.version == 0 => {
                     match client.set_data(path, record.as_bytes(), Some(0)).await {
@@ -105,32 +111,5 @@ async fn record_limit(session: &Session, path: &str, limit: u32, diag: &Diag) ->
             }
         }
         Err(e) => Err(Error::denied(path, Perm::Read, e)),
-    }
-}
-
-/// The `limit` of a JSON record such as `{"last": {...}, "limit": 3}`; None for anything else
-/// (no record, garbage, a record without a limit).
-pub fn recorded_limit(data: &[u8]) -> Option<u32> {
-    let text = std::str::from_utf8(data).ok()?;
-    let after = &text[text.find("\"limit\"")? + 7..];
-    let value = after.trim_start().strip_prefix(':')?.trim_start();
-    let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::recorded_limit;
-
-    #[test]
-    fn reads_the_limit_of_a_record_and_nothing_else() {
-        assert_eq!(recorded_limit(br#"{"limit":3}"#), Some(3));
-        assert_eq!(
-            recorded_limit(br#"{"last": {"id": "x"}, "limit" : 12}"#),
-            Some(12)
-        );
-        for other in [&b""[..], b"garbage", br#"{"limit":"x"}"#, b"\xff\xfe"] {
-            assert_eq!(recorded_limit(other), None, "{other:?}");
-        }
     }
 }

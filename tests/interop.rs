@@ -106,7 +106,9 @@ fn contend(
 }
 
 /// `peer(hold, tag)` holds first; a zklock queues behind it, then a second peer, then a second
-/// zklock: every direction of hand-off between zklock and the peer, in queue order.
+/// zklock: every direction of hand-off between zklock and the peer, in queue order. The
+/// zklocks record their runs (SPEC §2.2), so the second peer takes the lock of a directory
+/// whose data holds a run record: peers ignore it.
 fn alternate(
     name: &str,
     peer: impl Fn(&str, &str, &str, &Path) -> std::process::Command,
@@ -116,7 +118,8 @@ fn alternate(
     let log = workdir(name).join("log");
     let zk = |tag: &str| {
         let mut c = zklock(&servers());
-        c.args([&path, "--", "sh", "-c", &zklock_script(&log, tag)]);
+        c.args(["--record", "--id", tag, &path, "--", "sh", "-c"])
+            .arg(zklock_script(&log, tag));
         c
     };
     let others = vec![zk("zk1"), peer(holds[1], "peer2", &path, &log), zk("zk2")];
@@ -128,6 +131,8 @@ fn alternate(
         others,
     );
     assert_turns(&log, &["peer1", "zk1", "peer2", "zk2"]);
+    let record = String::from_utf8(Zk::connect(&servers()).data(&path)).expect("UTF-8");
+    assert!(record.contains(r#""id":"zk2""#), "{record}");
 }
 
 #[test]

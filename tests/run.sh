@@ -11,6 +11,7 @@ done
 command -v javac >/dev/null 2>&1 || need="$need default-jdk-headless"
 command -v man >/dev/null 2>&1 || need="$need man-db"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
+command -v faketime >/dev/null 2>&1 || need="$need faketime"
 if [ -n "$need" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need

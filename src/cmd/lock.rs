@@ -19,7 +19,7 @@ pub async fn run(connection: &Connection, args: LockArgs, diag: &Diag) -> Result
         (_, true) => Recipe::Write,
         _ => Recipe::Lock,
     };
-    let plan = super::plan(
+    let mut plan = super::plan(
         recipe,
         args.paths,
         args.limit,
@@ -27,5 +27,7 @@ pub async fn run(connection: &Connection, args: LockArgs, diag: &Diag) -> Result
         args.conflict_exit_code,
         args.run,
     )?;
+    plan.once_per = args.once_per;
+    plan.record = args.record || args.once_per.is_some();
     holding::run(connection, plan, diag).await
 }

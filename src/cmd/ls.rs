@@ -1,6 +1,7 @@
 //! `zklock ls`: child names, descendants, data, and a long form that shows a lock's queue.
 
 use std::collections::HashMap;
+use std::time::{Duration, UNIX_EPOCH};
 
 use zookeeper_client::{Acl, Stat};
 
@@ -12,8 +13,8 @@ use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::out;
 use crate::recipe;
+use crate::record::{self, LastRun, Record};
 use crate::render::{self, Json};
-use crate::semaphore;
 use crate::znode;
 
 /// One listed znode.
@@ -33,14 +34,27 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
         znode::validate(&args.path, znode::Use::Read)?;
     }
     let session = Session::connect(connection, diag).await?;
+    // The run record (§2.2) is PATH's own data: read only for -l and --json.
+    let record = match args.long || args.json {
+        true => Some(session.client.get_data(&args.path)),
+        false => None,
+    };
     let listed = list(&session, &args, diag).await;
+    let record = match record {
+        Some(reply) => reply.await.ok().map(|(data, _)| Record::parse(&data).0),
+        None => None,
+    };
     session.close(None, diag).await;
     let entries = listed?;
     let mut out = String::new();
     if args.json {
-        out = json(&args.path, &entries).render();
+        out = json(&args.path, record.as_ref(), &entries).render();
         out.push('\n');
     } else {
+        if let Some(last) = record.as_ref().and_then(|r| r.last.as_ref()) {
+            out.push_str(&last_run_line(last));
+            out.push('\n');
+        }
         for entry in &entries {
             out.push_str(&line(entry, &args));
             out.push('\n');
@@ -93,7 +107,7 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
             let limit = if names.iter().any(|n| recipe::lease_sequence(n).is_some()) {
                 let semaphore = znode::parent(&parent);
                 let data = client.get_data(semaphore).await.ok();
-                data.and_then(|(data, _)| semaphore::recorded_limit(&data))
+                data.and_then(|(data, _)| Record::parse(&data).0.limit)
             } else {
                 None
             };
@@ -239,7 +253,18 @@ fn line(entry: &Entry, args: &LsArgs) -> String {
     text
 }
 
-fn json(path: &str, entries: &[Entry]) -> Json {
+/// `ls -l PATH`'s first line when PATH holds a run record: the last run in words.
+fn last_run_line(last: &LastRun) -> String {
+    let start = UNIX_EPOCH + Duration::from_millis(last.start_ms.max(0) as u64);
+    format!(
+        "last run  {}, {}, fencing token {}",
+        humantime::format_rfc3339_seconds(start),
+        last.describe(record::local_now_ms()),
+        last.fencing_token
+    )
+}
+
+fn json(path: &str, record: Option<&Record>, entries: &[Entry]) -> Json {
     let nodes = entries
         .iter()
         .map(|e| {
@@ -294,8 +319,27 @@ fn json(path: &str, entries: &[Entry]) -> Json {
             Json::Object(fields)
         })
         .collect();
+    let record = record.map_or(Json::Null, |r| {
+        let last = r.last.as_ref().map_or(Json::Null, |last| {
+            let start = UNIX_EPOCH + Duration::from_millis(last.start_ms.max(0) as u64);
+            Json::Object(vec![
+                ("id", Json::str(&last.id)),
+                ("host", Json::str(&last.host)),
+                (
+                    "start",
+                    Json::Str(humantime::format_rfc3339_millis(start).to_string()),
+                ),
+                ("duration_ms", Json::Int(last.duration_ms as i64)),
+                ("status", Json::Int(last.status.into())),
+                ("fencing_token", Json::Int(last.fencing_token)),
+            ])
+        });
+        let limit = r.limit.map_or(Json::Null, |n| Json::Int(n.into()));
+        Json::Object(vec![("last", last), ("limit", limit)])
+    });
     Json::Object(vec![
         ("path", Json::str(path)),
+        ("record", record),
         ("nodes", Json::List(nodes)),
     ])
 }

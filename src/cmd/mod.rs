@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::guard::Stopping;
 use crate::holding::{CgroupUse, Plan};
 use crate::recipe::{Patience, Recipe};
+use crate::record;
 use crate::znode;
 
 /// Runs one subcommand; returns the exit status.
@@ -66,6 +67,8 @@ pub fn plan(
         id: run.id.unwrap_or_else(default_id),
         patience,
         conflict_code,
+        once_per: None,
+        record: false,
         stopping: Stopping {
             signal: run.kill_signal,
             grace: run.kill_grace,
@@ -94,6 +97,5 @@ pub fn command_line(shell: Option<String>, argv: Vec<OsString>) -> Result<Vec<Os
 
 /// `<hostname>:<pid>`, what `ls -l` shows for a holder that gave no `--id`.
 pub fn default_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    format!("{}:{}", host.trim(), std::process::id())
+    format!("{}:{}", record::hostname(), std::process::id())
 }

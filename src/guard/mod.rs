@@ -10,7 +10,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use zookeeper_client::{Client, EventType, OneshotWatcher, SessionState, Stat, WatchedEvent};
@@ -124,9 +124,36 @@ pub type PendingProbe = Pin<Box<dyn Future<Output = Probe>>>;
 #[derive(Default)]
 pub struct Watches(Vec<(String, Option<Watching>)>);
 
-/// One node's exists-watch: being set, or set and waiting for an event.
+impl Watches {
+    /// Before the session closes: a watch still being set holds a client, and the session
+    /// closes only when the last client is dropped, so keep only the watches set by now (they
+    /// hold none). One whose answer has arrived is taken as set: dropped, it would send a
+    /// RemoveWatches request (as after the run record's write, which gives it the time).
+    pub fn settle(&mut self) {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        for (_, slot) in &mut self.0 {
+            if let Some(Watching::Arming(arming, sent)) = slot {
+                // Never polled: its request was never sent, and polling now would send it.
+                if !*sent {
+                    *slot = None;
+                    continue;
+                }
+                *slot = match arming.as_mut().poll(&mut cx) {
+                    Poll::Ready(Ok((Some(_), watcher))) => {
+                        Some(Watching::Set(Box::pin(watcher.changed())))
+                    }
+                    _ => None,
+                };
+            }
+        }
+        self.0.retain(|(_, w)| matches!(w, Some(Watching::Set(_))));
+    }
+}
+
+/// One node's exists-watch: being set (and whether its request went out: it goes on the
+/// first poll), or set and waiting for an event.
 enum Watching {
-    Arming(Arming),
+    Arming(Arming, bool),
     Set(Pin<Box<dyn Future<Output = WatchedEvent>>>),
 }
 
@@ -163,7 +190,7 @@ pub async fn supervise(
         .iter()
         .map(|n| {
             let arming = arm(&session.client, &n.path);
-            (n.path.clone(), Some(Watching::Arming(arming)))
+            (n.path.clone(), Some(Watching::Arming(arming, false)))
         })
         .collect();
     let mut link = SessionLink {
@@ -183,11 +210,6 @@ pub async fn supervise(
         diag,
     )
     .await;
-    // A watch still being set holds a client, and the session closes only when the last client
-    // is dropped: keep only the watches already set (they hold none).
-    watches
-        .0
-        .retain(|(_, w)| matches!(w, Some(Watching::Set(_))));
     signal::forward_to(0);
     child.take_back_terminal();
     child.remove_cgroup();
@@ -259,8 +281,11 @@ impl Link for SessionLink<'_> {
         let watch_news = std::future::poll_fn(|cx| {
             for (path, slot) in watches.iter_mut() {
                 let news = match slot {
-                    Some(Watching::Arming(arming)) => match arming.as_mut().poll(cx) {
-                        Poll::Pending => continue,
+                    Some(Watching::Arming(arming, sent)) => match arming.as_mut().poll(cx) {
+                        Poll::Pending => {
+                            *sent = true;
+                            continue;
+                        }
                         Poll::Ready(Ok((Some(_), watcher))) => {
                             *slot = Some(Watching::Set(Box::pin(watcher.changed())));
                             Alarm::Noted(format!("watching {path}"))
@@ -288,7 +313,7 @@ impl Link for SessionLink<'_> {
                                 Alarm::Noted("watch: session event".into())
                             }
                             _ => {
-                                *slot = Some(Watching::Arming(arm(&client, path)));
+                                *slot = Some(Watching::Arming(arm(&client, path), false));
                                 Alarm::Noted(format!("{path} changed; watching it again"))
                             }
                         },
