@@ -65,8 +65,13 @@ pub enum Error {
     Usage(String),
     /// No server answered, or the session ended before the lock was held.
     Unavailable(String),
-    /// `-n` met a holder, or `--wait` elapsed.
-    NotAcquired { path: String, code: u8 },
+    /// `-n` met a holder, or `--wait` elapsed; `detail` (for `-v`) says after how long and
+    /// who holds it.
+    NotAcquired {
+        path: String,
+        code: u8,
+        detail: String,
+    },
     /// `--once-per`: the last successful run is recent enough; the command was not run.
     AlreadyDone { message: String, code: u8 },
     /// Authentication failed or an ACL denies.
@@ -184,7 +189,9 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::NotAcquired { path, .. } => write!(f, "{path}: lock not acquired"),
+            Error::NotAcquired { path, detail, .. } => {
+                write!(f, "{path}: lock not acquired{detail}")
+            }
             Error::AlreadyDone { message, .. } => f.write_str(message),
             Error::NoSuchZnode(path) => write!(f, "{path}: no such znode"),
             Error::Interrupted(sig) => write!(f, "stopped by {sig}"),
@@ -217,6 +224,7 @@ mod tests {
             Error::NotAcquired {
                 path: s(),
                 code: 75,
+                detail: s(),
             },
             Error::AlreadyDone {
                 message: s(),

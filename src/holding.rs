@@ -16,9 +16,11 @@ use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::record::{self, Held, LastRun};
+use crate::render;
 use crate::semaphore;
 use crate::signal::Listener;
 use crate::watchdog::Watchdog;
+use crate::znode;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -88,9 +90,9 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     watches.settle();
     session.close_then_drop(&own, watches, diag).await;
     diag.info(format_args!(
-        "released {} in {:?}",
+        "released {} in {}",
         plan.paths.join(" "),
-        releasing.elapsed()
+        render::duration(releasing.elapsed())
     ));
     outcome
 }
@@ -107,9 +109,9 @@ async fn take_lock(
     let started = Instant::now();
     let (node, sent) = recipe::create(session, path, plan.recipe, &plan.id).await?;
     diag.info(format_args!(
-        "created {} in {:?}",
+        "created {} in {}",
         node.path,
-        started.elapsed()
+        render::duration(started.elapsed())
     ));
     nodes.push(node.clone());
     Ok(
@@ -135,8 +137,8 @@ async fn hold(
     // included: zklock ends when told to or when patience runs out, whatever the server does.
     let deadline = plan.patience.deadline();
     let mut lease: Option<Lease> = None;
+    let started = Instant::now();
     for path in &plan.paths {
-        let started = Instant::now();
         // One race for the whole of taking the path, its create included.
         let taking = async {
             match plan.limit {
@@ -153,15 +155,12 @@ async fn hold(
             _ = recipe::sleep_until(deadline) => None,
         };
         let Some(sent) = taken else {
-            return Err(Error::NotAcquired {
-                path: path.clone(),
-                code: plan.conflict_code,
-            });
+            return Err(not_acquired(session, plan, path, started.elapsed(), diag).await);
         };
         diag.info(format_args!(
-            "holding the {} of {path} after {:?}",
+            "holding the {} of {path} after {}",
             plan.what(),
-            started.elapsed()
+            render::duration(started.elapsed())
         ));
         // An answered write proves the session alive when it was sent.
         match &mut lease {
@@ -173,6 +172,7 @@ async fn hold(
         return Err(Error::Usage("no path given".into()));
     };
     let paths = plan.paths.join(" ");
+    let waited = started.elapsed();
     let mut held = match plan.record {
         true => Some(check_record(session, plan, nodes, signals, diag).await?),
         false => None,
@@ -184,6 +184,7 @@ async fn hold(
             _ = recipe::sleep_until(deadline) => return Err(Error::NotAcquired {
                 path: paths,
                 code: plan.conflict_code,
+                detail: format!(" after {}: the session could not be confirmed", render::duration(waited)),
             }),
         };
         refreshed.map_err(|why| {
@@ -326,4 +327,32 @@ async fn check_record(
         message,
         code: plan.conflict_code,
     })
+}
+
+/// `-n` or `--wait` gave up on `path`. Quiet unless `-v`, which says after how long and who
+/// holds it (asked only then, and briefly: the server may be why the wait ended).
+async fn not_acquired(
+    session: &Session,
+    plan: &Plan,
+    path: &str,
+    waited: Duration,
+    diag: &Diag,
+) -> Error {
+    let mut detail = String::new();
+    if diag.is_verbose() {
+        detail = format!(" after {}", render::duration(waited));
+        let queue = match plan.limit {
+            Some(_) => znode::child(path, "leases"),
+            None => path.to_string(),
+        };
+        let asking = recipe::holder(session, &queue);
+        if let Ok(Some(holder)) = tokio::time::timeout(Duration::from_secs(1), asking).await {
+            detail.push_str(&format!("; held by {holder}"));
+        }
+    }
+    Error::NotAcquired {
+        path: path.to_string(),
+        code: plan.conflict_code,
+        detail,
+    }
 }

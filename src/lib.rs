@@ -36,9 +36,13 @@ pub fn run(cli: Cli) -> i32 {
         // that a shell loop around zklock stops on Ctrl-C as it would around any command.
         Err(Error::Interrupted(sig)) => signal::die_of(sig),
         Err(Error::OutputClosed) => 0,
-        // Expected outcomes (-n and --wait; no leader; done within --once-per), not failures:
-        // -q silences them.
-        Err(e @ (Error::NotAcquired { .. } | Error::AlreadyDone { .. } | Error::NoLeader(_))) => {
+        // A conflict is quiet, as flock -n is (SPEC §5.1): said under -v, with who holds it.
+        Err(e @ Error::NotAcquired { .. }) => {
+            diag.info(format_args!("{e}"));
+            e.code()
+        }
+        // Expected outcomes (no leader; done within --once-per), not failures: -q silences them.
+        Err(e @ (Error::AlreadyDone { .. } | Error::NoLeader(_))) => {
             diag.warn(format_args!("{e}"));
             e.code()
         }

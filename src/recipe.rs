@@ -9,6 +9,7 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::lease::BootTime;
+use crate::render;
 use crate::znode;
 
 /// Which recipe our node takes part in; decides its name and what it waits for (SPEC §2.1).
@@ -360,9 +361,31 @@ pub async fn acquire(
 /// The id stored in the holder's node, for the status line.
 async fn holder_id(client: &zookeeper_client::Client, dir: &str, name: &str) -> String {
     match client.get_data(&format!("{dir}/{name}")).await {
-        Ok((data, _)) => String::from_utf8_lossy(&data).into_owned(),
+        Ok((data, _)) => render::data_text(&data),
         Err(_) => "?".into(),
     }
+}
+
+/// Who holds `dir` (a lock, election or semaphore-leases directory): the first contender's
+/// (or lease's) id and how long its node has existed, e.g. `web-1 for 2m 4s`.
+pub async fn holder(session: &Session, dir: &str) -> Option<String> {
+    let client = &session.client;
+    let children = client.list_children(dir).await.ok()?;
+    let first = match contenders(children.clone()).first() {
+        Some(c) => c.name.clone(),
+        None => children
+            .iter()
+            .filter_map(|n| Some((lease_sequence(n)?, n)))
+            .min()?
+            .1
+            .clone(),
+    };
+    let (data, stat) = client.get_data(&format!("{dir}/{first}")).await.ok()?;
+    Some(format!(
+        "{} for {}",
+        render::data_text(&data),
+        render::age(stat.ctime)
+    ))
 }
 
 fn session_ended(state: SessionState, path: &str) -> Error {

@@ -85,12 +85,32 @@ pub fn data_json(data: &[u8]) -> (Json, Json) {
     }
 }
 
-/// Node data for a text line: as is when UTF-8 without newlines, else base64 with a prefix.
+/// Node data for a text line, safe for a terminal (SPEC §5.1): UTF-8 with every control
+/// character escaped (`\0`, `\t`, `\n`, `\r`, `\x1b`, `\u{85}`) and `\` doubled, so
+/// whoever can write a znode cannot drive the reader's terminal; anything else as base64 with
+/// a prefix. `--json` carries the exact data instead.
 pub fn data_text(data: &[u8]) -> String {
-    match std::str::from_utf8(data) {
-        Ok(text) if !text.contains(['\n', '\r']) => text.to_string(),
-        _ => format!("base64:{}", base64(data)),
+    let Ok(text) = std::str::from_utf8(data) else {
+        return format!("base64:{}", base64(data));
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\0' => out.push_str("\\0"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
     }
+    out
 }
 
 /// Standard base64 with padding.
@@ -121,6 +141,17 @@ pub fn timestamp(millis: i64) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }
 
+/// A duration in one style for diagnostics: `0.8ms`, `2.4ms`, `1.8s`, `1m 4s`.
+pub fn duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{:.1}ms", d.as_secs_f64() * 1e3)
+    } else if d < Duration::from_secs(60) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+    }
+}
+
 /// How long ago `millis` (since the epoch) was, rounded to the second.
 pub fn age(millis: i64) -> String {
     let at = UNIX_EPOCH + Duration::from_millis(millis.max(0) as u64);
@@ -131,6 +162,28 @@ pub fn age(millis: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_text_never_carries_a_control_character() {
+        assert_eq!(data_text(b"plain text"), "plain text");
+        assert_eq!(
+            data_text(b"\x1b[31mred\0\ta\nb\\c\x7f"),
+            "\\x1b[31mred\\0\\ta\\nb\\\\c\\x7f"
+        );
+        assert_eq!(data_text("\u{85}é".as_bytes()), "\\u{85}é");
+        assert_eq!(data_text(b"\xff\xfe"), "base64://4=");
+        let every: Vec<u8> = (0u8..0x80).collect();
+        assert!(!data_text(&every).chars().any(char::is_control));
+    }
+
+    #[test]
+    fn durations_have_one_style() {
+        let d = |ms: u64| duration(Duration::from_micros(ms));
+        assert_eq!(d(831), "0.8ms");
+        assert_eq!(d(2_406), "2.4ms");
+        assert_eq!(d(1_798_604), "1.8s");
+        assert_eq!(d(64_400_000), "1m 4s");
+    }
 
     #[test]
     fn base64_matches_rfc4648_vectors() {

@@ -250,7 +250,7 @@ fn the_wait_ends_on_time_even_while_requests_hang() {
     let holder = hold(&servers(), &path, "requests-hang-holder");
     let proxy = Proxy::start(shared().port);
     let waiter =
-        Background::spawn(zklock(&proxy.connect()).args(["-w", "6s", &path, "--", "true"]));
+        Background::spawn(zklock(&proxy.connect()).args(["-v", "-w", "6s", &path, "--", "true"]));
     let zk = Zk::connect(&servers());
     zk.wait_children(&path, 2, Duration::from_secs(15));
     proxy.freeze_requests();

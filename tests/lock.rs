@@ -100,14 +100,24 @@ fn fencing_tokens_strictly_increase() {
 #[test]
 fn nonblock_and_wait_give_up_with_the_conflict_status() {
     let path = unique_path("conflict");
-    let holder = hold(&servers(), &path, "conflict");
+    let holder = hold_with(&servers(), &path, "conflict", &["--id", "db1:backup"]);
 
+    // Quiet, as flock -n is: a crontab of ten hosts mails only on trouble.
     let n = run(zklock(&servers()).args(["-n", &path, "--", "echo", "ran"]));
-    assert_eq!((n.code, n.stdout.as_str()), (Some(75), ""), "{n:?}");
+    assert_eq!(
+        (n.code, n.stdout.as_str(), n.stderr.as_str()),
+        (Some(75), "", ""),
+        "{n:?}"
+    );
+    // -v says so, after how long, and who holds the lock since when.
+    let v = run(zklock(&servers()).args(["-v", "-n", &path, "--", "echo", "ran"]));
+    assert_eq!(v.code, Some(75), "{v:?}");
+    let said = v.stderr.lines().last().unwrap_or_default();
     assert!(
-        n.stderr.starts_with("zklock: ") && n.stderr.contains("not acquired"),
+        said.starts_with(&format!("zklock: {path}: lock not acquired after "))
+            && said.contains("; held by db1:backup for "),
         "{}",
-        n.stderr
+        v.stderr
     );
 
     let e = run(zklock(&servers()).args(["-n", "-E", "0", "-q", &path, "--", "echo", "ran"]));
@@ -121,6 +131,11 @@ fn nonblock_and_wait_give_up_with_the_conflict_status() {
     let w = run(zklock(&servers()).args(["-w", "700ms", &path, "--", "echo", "ran"]));
     assert_eq!((w.code, w.stdout.as_str()), (Some(75), ""), "{w:?}");
     assert!(started.elapsed() >= Duration::from_millis(700));
+    // Plain seconds, as flock -w takes them.
+    let started = Instant::now();
+    let w = run(zklock(&servers()).args(["-w", "0.5", &path, "--", "echo", "ran"]));
+    assert_eq!((w.code, w.stderr.as_str()), (Some(75), ""), "{w:?}");
+    assert!(started.elapsed() >= Duration::from_millis(500));
 
     // Only the holder's node is left, then nothing.
     assert_eq!(zk().children(&path).len(), 1);
@@ -285,7 +300,7 @@ fn usage_errors_exit_64_with_one_line_and_create_nothing() {
             "notaport",
         ),
         (vec!["--auth", "digest", &path, "--", "true"], "--auth"),
-        (vec!["--session-timeout", "10", &path, "--", "true"], "10"),
+        (vec!["--session-timeout", "ten", &path, "--", "true"], "ten"),
     ];
     for (args, named) in cases {
         let mut command = zklock(&s);
@@ -376,9 +391,9 @@ fn a_waiter_on_a_terminal_shows_one_status_line() {
         ran.stdout
     );
     assert!(ran.stdout.contains("s\x1b[K"), "{:?}", ran.stdout);
-    // Without a terminal the same wait prints nothing but the conflict.
+    // Without a terminal the same wait prints nothing, not even the conflict.
     let plain = run(zklock(&servers()).args(["-w", "1200ms", &path, "--", "true"]));
-    assert_eq!(plain.stderr, format!("zklock: {path}: lock not acquired\n"));
+    assert_eq!((plain.code, plain.stderr.as_str()), (Some(75), ""));
     assert_eq!(holder.release().code, Some(0));
     zk().assert_empty_soon(&path, Duration::ZERO);
 }

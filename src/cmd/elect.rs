@@ -111,7 +111,9 @@ async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Er
 
 fn show(leader: Option<&Leader>, json: bool) -> String {
     if !json {
-        return leader.map(|l| l.id.clone()).unwrap_or_default();
+        return leader
+            .map(|l| render::data_text(l.id.as_bytes()))
+            .unwrap_or_default();
     }
     let (id, node, since) = match leader {
         Some(l) => (

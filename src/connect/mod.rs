@@ -11,6 +11,7 @@ mod options;
 
 use crate::diag::Diag;
 use crate::error::Error;
+use crate::render;
 use crate::security::Security;
 pub use options::ConnectionArgs;
 use reasons::{Failure, Recorder, Why};
@@ -154,10 +155,10 @@ impl Session {
         let timeout = client.session_timeout();
         let id = client.session_id().0;
         diag.info(format_args!(
-            "session {id:#x} on {} in {:?}, negotiated timeout {}",
+            "session {id:#x} on {} in {}, negotiated timeout {}",
             args.servers,
-            started.elapsed(),
-            humantime::format_duration(timeout)
+            render::duration(started.elapsed()),
+            render::duration(timeout)
         ));
         if diag.is_verbose() {
             show_identities(&client, diag).await;
