@@ -149,14 +149,14 @@ fn decode_base64(s: &str) -> Vec<u8> {
 }
 
 /// A node this session may not read does not hide the rest of `ls -R`: it is listed, marked
-/// under `-l`, and named on stderr; the listing still succeeds.
+/// under `-l`, and named on stderr; as ls(1), the status (77) says the listing is incomplete.
 #[test]
 fn a_protected_node_is_marked_not_fatal() {
     let (zk, path) = tree("protected");
     let secret = format!("{path}/s");
     let owner = Zk::create_protected(&servers(), &secret, "alice:pw");
     let ran = run(zklock(&servers()).args(["ls", "-R", &path]));
-    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert_eq!(ran.code, Some(77), "{ran:?}");
     assert!(ran.stdout.lines().any(|l| l == secret), "{}", ran.stdout);
     assert!(
         ran.stdout.lines().any(|l| l == format!("{path}/b/c")),
@@ -165,6 +165,12 @@ fn a_protected_node_is_marked_not_fatal() {
     );
     assert!(ran.stderr.contains("not authorized"), "{}", ran.stderr);
     let long = run(zklock(&servers()).args(["ls", "-l", &path]));
+    assert_eq!(long.code, Some(77), "{long:?}");
+    assert!(
+        long.stderr.contains(&format!("{secret}: not authorized to read")),
+        "{}",
+        long.stderr
+    );
     let line = long
         .stdout
         .lines()

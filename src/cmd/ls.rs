@@ -61,7 +61,9 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
         }
     }
     out::text(&out)?;
-    Ok(0)
+    // As ls(1): everything readable was listed, each unreadable node named on stderr, and
+    // the status says the listing is incomplete.
+    Ok(if entries.iter().any(|e| e.denied) { 77 } else { 0 })
 }
 
 async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry>, Error> {
@@ -138,7 +140,10 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
         for (entry, detail) in entries.iter_mut().zip(pending) {
             match detail.await {
                 Ok(detail) => entry.detail = Some(detail),
-                Err(zookeeper_client::Error::NoAuth) => entry.denied = true,
+                Err(zookeeper_client::Error::NoAuth) => {
+                    diag.warn(format_args!("{}: not authorized to read", entry.path));
+                    entry.denied = true;
+                }
                 Err(_) => {}
             }
         }
