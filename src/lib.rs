@@ -14,6 +14,7 @@ pub mod holding;
 pub mod interrupt;
 pub mod lease;
 pub mod out;
+pub mod queue;
 pub mod recipe;
 pub mod record;
 pub mod render;

@@ -60,17 +60,48 @@ fn long_form_shows_the_holder_and_the_waiter() {
     let zk = Zk::connect(&servers());
     zk.wait_children(&path, 2, Duration::from_secs(10));
     let ran = run(zklock(&servers()).args(["ls", "-l", &path]));
-    let lines: Vec<&str> = ran.stdout.lines().collect();
+    // Piped: no header, the same twelve fields on every line, the name last.
+    let lines = long_fields(&ran.stdout);
     assert_eq!(lines.len(), 2, "{}", ran.stdout);
-    assert!(
-        lines[0].starts_with("ephemeral ") && lines[0].contains("  holder  id=db1:backup  age="),
-        "{}",
+    for line in &lines {
+        assert!(line.iter().all(|f| !f.is_empty()), "{line:?}");
+        assert!(
+            line[11].starts_with("_c_") && line[11].len() > 40,
+            "{line:?}"
+        );
+    }
+    assert_eq!(lines[0][0], "ephemeral");
+    assert_eq!(
+        lines[0][7..10],
+        ["holder", "-", "db1:backup"],
+        "{:?}",
         lines[0]
     );
-    assert!(
-        lines[1].contains("  waiting #1  id=db2:backup  age="),
-        "{}",
+    assert_eq!(
+        lines[1][7..10],
+        ["waiting", "1", "db2:backup"],
+        "{:?}",
         lines[1]
+    );
+    // On a terminal: a header, and each uuid shortened.
+    let inner = format!(
+        "{} -s {} ls -l {path}",
+        env!("CARGO_BIN_EXE_zklock"),
+        servers()
+    );
+    let tty =
+        run(std::process::Command::new("script").args(["-q", "-e", "-c", &inner, "/dev/null"]));
+    let shown: Vec<&str> = tty.stdout.lines().collect();
+    assert_eq!(shown.len(), 3, "{}", tty.stdout);
+    assert!(
+        shown[0].starts_with("TYPE ") && shown[0].trim_end().ends_with(" NAME"),
+        "{}",
+        shown[0]
+    );
+    assert!(
+        shown[1].contains("_c_") && shown[1].contains("…-lock-"),
+        "{}",
+        shown[1]
     );
     holder.process.signal(libc::SIGTERM);
     assert_eq!(
@@ -167,7 +198,8 @@ fn a_protected_node_is_marked_not_fatal() {
     let long = run(zklock(&servers()).args(["ls", "-l", &path]));
     assert_eq!(long.code, Some(77), "{long:?}");
     assert!(
-        long.stderr.contains(&format!("{secret}: not authorized to read")),
+        long.stderr
+            .contains(&format!("{secret}: not authorized to read")),
         "{}",
         long.stderr
     );

@@ -245,7 +245,14 @@ fn ls_shows_the_last_run() {
         "exit 2",
     ));
     assert_eq!(ran.code, Some(2), "{ran:?}");
-    let ls = run(zklock(&servers()).args(["ls", "-l", &path]));
+    // On a terminal (script(1)) the record heads the table; piped, only the table.
+    let inner = format!(
+        "{} -s {} ls -l {path}",
+        env!("CARGO_BIN_EXE_zklock"),
+        servers()
+    );
+    let ls =
+        run(std::process::Command::new("script").args(["-q", "-e", "-c", &inner, "/dev/null"]));
     assert_eq!(ls.code, Some(0), "{ls:?}");
     let first = ls.stdout.lines().next().unwrap_or_default();
     assert!(
@@ -256,6 +263,8 @@ fn ls_shows_the_last_run() {
         "{}",
         ls.stdout
     );
+    let piped = run(zklock(&servers()).args(["ls", "-l", &path]));
+    assert_eq!(piped.stdout, "", "no record line when piped");
     let json = run(zklock(&servers()).args(["ls", "--json", &path]));
     let doc: Value = serde_json::from_str(&json.stdout).expect("JSON");
     let last = &doc["record"]["last"];

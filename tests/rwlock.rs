@@ -37,17 +37,9 @@ fn readers_share_a_writer_is_alone_and_is_not_starved() {
     let (r3, r3_dir) = logged_holder(&path, &log, "r3", &["--shared"]);
     zk.wait_children(&path, 4, Duration::from_secs(15));
     let ls = run(zklock(&servers()).args(["ls", "-l", &path]));
-    let roles: Vec<&str> = ls
-        .stdout
-        .lines()
-        .filter_map(|l| {
-            l.split("  ")
-                .find(|f| f.starts_with("reader") || f.starts_with("waiting"))
-        })
-        .collect();
     assert_eq!(
-        roles,
-        ["reader", "reader", "waiting #2", "waiting #3"],
+        long_roles(&ls.stdout),
+        ["reader", "reader", "waiting 2", "waiting 3"],
         "{}",
         ls.stdout
     );
@@ -59,7 +51,9 @@ fn readers_share_a_writer_is_alone_and_is_not_starved() {
         json.stdout
     );
     assert_eq!(
-        json.stdout.matches(r#""role":"waiting #"#).count(),
+        json.stdout
+            .matches(r#""role":"waiting","position":"#)
+            .count(),
         2,
         "{}",
         json.stdout

@@ -88,9 +88,9 @@ fn every_subcommand_works_over_tls() {
     assert_eq!(ran.code, Some(0), "{ran:?}");
     let name = path.rsplit('/').next().unwrap();
     assert!(
-        ran.stdout
-            .lines()
-            .any(|l| l.contains(name) && l.contains("acl=world:anyone:cdrwa")),
+        long_fields(&ran.stdout)
+            .iter()
+            .any(|l| l[11] == name && l[10] == "world:anyone:cdrwa"),
         "{ran:?}"
     );
     zk.assert_empty_soon(&path, Duration::from_secs(5));
@@ -252,7 +252,7 @@ fn contender_nodes_are_world_readable_but_owned_when_authenticated() {
     let ran = run(tls_zklock("bob").args(["ls", "-l", &path]));
     assert!(
         ran.stdout.contains(&format!(
-            "acl=x509:{}:cdrwa,world:anyone:r",
+            " x509:{}:cdrwa,world:anyone:r ",
             Pki::x509("alice")
         )),
         "{ran:?}"

@@ -49,21 +49,24 @@ fn at_most_n_run_at_once_and_the_next_gets_in_when_one_ends() {
     // ls reads the leases against the recorded N: two held, the third waiting.
     let leases = format!("{path}/leases");
     let ls = run(zklock(&servers()).args(["ls", "-l", &leases]));
-    let roles: Vec<&str> = ls
-        .stdout
-        .lines()
-        .filter_map(|l| l.split("  id=").next()?.rsplit("  ").next())
-        .collect();
     assert_eq!(
-        roles,
-        ["lease 1/2", "lease 2/2", "waiting #1"],
+        long_roles(&ls.stdout),
+        ["lease 1/2", "lease 2/2", "waiting 1"],
         "{}",
         ls.stdout
     );
     let json = run(zklock(&servers()).args(["ls", "--json", &leases]));
-    for role in ["lease 1/2", "lease 2/2", "waiting #1"] {
-        let field = format!(r#""role":"{role}""#);
-        assert_eq!(json.stdout.matches(&field).count(), 1, "{}", json.stdout);
+    for role in [
+        r#""role":"lease","position":1"#,
+        r#""role":"lease","position":2"#,
+        r#""role":"waiting","position":1"#,
+    ] {
+        assert_eq!(
+            json.stdout.matches(role).count(),
+            1,
+            "{role} in {}",
+            json.stdout
+        );
     }
     let mutex = run(zklock(&servers()).args(["ls", "-l", &format!("{path}/locks")]));
     assert_eq!(

@@ -1,6 +1,6 @@
 //! `zklock ls`: child names, descendants, data, and a long form that shows a lock's queue.
 
-use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::time::{Duration, UNIX_EPOCH};
 
 use zookeeper_client::{Acl, Stat};
@@ -12,6 +12,7 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::out;
+use crate::queue::{self, Role};
 use crate::recipe;
 use crate::record::{self, LastRun, Record};
 use crate::render::{self, Json};
@@ -26,7 +27,7 @@ struct Entry {
     denied: bool,
     /// Shown by `-l` and `--json`.
     acl: Option<Vec<Acl>>,
-    role: Option<String>,
+    role: Option<Role>,
 }
 
 pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i32, Error> {
@@ -51,19 +52,33 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
         out = json(&args.path, record.as_ref(), &entries).render();
         out.push('\n');
     } else {
-        if let Some(last) = record.as_ref().and_then(|r| r.last.as_ref()) {
-            out.push_str(&last_run_line(last));
-            out.push('\n');
-        }
-        for entry in &entries {
-            out.push_str(&line(entry, &args));
-            out.push('\n');
+        let terminal = std::io::stdout().is_terminal();
+        if args.long {
+            // The record in words heads the table on a terminal; scripts read `--json`.
+            if let Some(last) = record
+                .as_ref()
+                .and_then(|r| r.last.as_ref())
+                .filter(|_| terminal)
+            {
+                out.push_str(&last_run_line(last));
+                out.push('\n');
+            }
+            out.push_str(&long_table(&entries, &args, terminal));
+        } else {
+            for entry in &entries {
+                out.push_str(&line(entry, &args));
+                out.push('\n');
+            }
         }
     }
     out::text(&out)?;
     // As ls(1): everything readable was listed, each unreadable node named on stderr, and
     // the status says the listing is incomplete.
-    Ok(if entries.iter().any(|e| e.denied) { 77 } else { 0 })
+    Ok(if entries.iter().any(|e| e.denied) {
+        77
+    } else {
+        0
+    })
 }
 
 async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry>, Error> {
@@ -104,7 +119,7 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
                 }
                 Err(e) => return Err(Error::denied(&parent, Perm::Read, e)),
             };
-            sort_queue_last(&mut names);
+            queue::sort_queue_last(&mut names);
             // A semaphore's leases are read against its N, recorded in the directory above.
             let limit = if names.iter().any(|n| recipe::lease_sequence(n).is_some()) {
                 let semaphore = znode::parent(&parent);
@@ -113,7 +128,7 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
             } else {
                 None
             };
-            let roles = roles(&names, limit);
+            let roles = queue::roles(&names, limit);
             for name in names {
                 let path = znode::child(&parent, &name);
                 if args.recursive {
@@ -157,105 +172,127 @@ async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry
     Ok(entries)
 }
 
-/// Sorts by name, except that lock and election contenders and semaphore leases come last in
-/// queue order (by sequence, which their uuid-prefixed names do not sort by).
-fn sort_queue_last(names: &mut [String]) {
-    let key = |name: &String| {
-        let seq = recipe::contenders(vec![name.clone()])
-            .first()
-            .map(|c| c.seq)
-            .or_else(|| recipe::lease_sequence(name));
-        (seq.is_some(), seq, name.clone())
-    };
-    names.sort_by_cached_key(key);
-}
-
-/// holder/leader, reader and waiting #k for the contenders among `names`, by sequence; for a
-/// semaphore's leases, `lease k/N` for the first N (`lease k` when N is not recorded) and
-/// `waiting #j` after them: the lease of the contender that holds the mutex while it waits.
-fn roles(names: &[String], limit: Option<u32>) -> HashMap<String, String> {
-    let mut leases: Vec<(i64, &String)> = names
-        .iter()
-        .filter_map(|n| Some((recipe::lease_sequence(n)?, n)))
-        .collect();
-    leases.sort();
-    let lease_roles = leases.into_iter().zip(1..).map(move |((_, name), k)| {
-        let role = match limit {
-            Some(n) if k <= n => format!("lease {k}/{n}"),
-            Some(n) => format!("waiting #{}", k - n),
-            None => format!("lease {k}"),
-        };
-        (name.clone(), role)
-    });
-    let queue = recipe::contenders(names.to_vec());
-    (0..queue.len())
-        .map(|k| {
-            let c = &queue[k];
-            let role = match recipe::blocker(&queue, k) {
-                Some(_) => format!("waiting #{k}"),
-                None if c.shared => "reader".to_string(),
-                None if c.name.contains("-latch-") => "leader".to_string(),
-                None => "holder".to_string(),
-            };
-            (c.name.clone(), role)
-        })
-        .chain(lease_roles)
-        .collect()
-}
-
 fn line(entry: &Entry, args: &LsArgs) -> String {
     let name = if args.recursive {
         &entry.path
     } else {
         &entry.name
     };
-    let data = entry
-        .detail
-        .as_ref()
-        .map(|(d, _)| render::data_text(d))
-        .unwrap_or_default();
-    if !args.long {
-        return if args.data {
-            format!("{name}\t{data}")
-        } else {
-            name.clone()
-        };
+    match (&entry.detail, args.data) {
+        (Some((data, _)), true) => format!("{name}\t{}", render::data_text(data)),
+        _ => name.clone(),
+    }
+}
+
+/// `ls -l`'s columns: every line has the same fields ("-" when empty), the name last as in
+/// ls(1) (a znode name may hold spaces); on a terminal a header and shortened uuids.
+const COLUMNS: [&str; 12] = [
+    "TYPE", "OWNER", "VERSION", "SIZE", "CHILDREN", "MTIME", "AGE", "ROLE", "POS", "ID", "ACL",
+    "NAME",
+];
+
+fn long_table(entries: &[Entry], args: &LsArgs, terminal: bool) -> String {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if terminal {
+        rows.push(COLUMNS.iter().map(|c| c.to_string()).collect());
+    }
+    rows.extend(entries.iter().map(|e| long_fields(e, args, terminal)));
+    let last = COLUMNS.len() - 1;
+    let mut widths = [0; COLUMNS.len()];
+    for row in &rows {
+        for (width, field) in widths.iter_mut().zip(row) {
+            *width = (*width).max(field.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        for (k, field) in row.iter().enumerate() {
+            let pad = widths[k].saturating_sub(field.chars().count());
+            match k {
+                _ if k == last => out.push_str(field),
+                // The counts read best right-aligned.
+                2..=4 => out.push_str(&format!("{}{field} ", " ".repeat(pad))),
+                _ => out.push_str(&format!("{field}{} ", " ".repeat(pad))),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn long_fields(entry: &Entry, args: &LsArgs, terminal: bool) -> Vec<String> {
+    let dash = || "-".to_string();
+    let mut name = if args.recursive {
+        entry.path.clone()
+    } else {
+        entry.name.clone()
+    };
+    if terminal {
+        name = shorten_uuid(&name);
     }
     // Reading an ACL needs read (or admin) too, so it is usually unknown for a denied node.
-    let acl = entry
-        .acl
-        .as_deref()
-        .map(|a| format!("  acl={}", acl::list_text(a)))
-        .unwrap_or_default();
-    let Some((_, stat)) = &entry.detail else {
-        if entry.denied {
-            return format!("{:<10} {name} (not authorized to read){acl}", "-");
+    let acl = entry.acl.as_deref().map_or_else(dash, acl::list_text);
+    let Some((data, stat)) = &entry.detail else {
+        let why = match entry.denied {
+            true => "(not authorized to read)",
+            false => "(deleted while listing)",
+        };
+        let mut fields = vec![dash(); COLUMNS.len()];
+        fields[10] = acl;
+        fields[11] = format!("{name} {why}");
+        return fields;
+    };
+    let (kind, owner) = match stat.ephemeral_owner {
+        0 => ("persistent", dash()),
+        owner => ("ephemeral", format!("{owner:#x}")),
+    };
+    let (role, position, id) = match &entry.role {
+        Some(role) => {
+            let position = match (role.position, role.limit) {
+                (Some(k), Some(n)) if role.kind == queue::Kind::Lease => format!("{k}/{n}"),
+                (Some(k), _) => k.to_string(),
+                (None, _) => dash(),
+            };
+            // One field: a space in an id would shift the columns after it.
+            let id = render::data_text(data).replace(' ', "\\x20");
+            let id = if id.is_empty() { dash() } else { id };
+            (role.kind.name().to_string(), position, id)
         }
-        return format!("{:<10} {name} (deleted while listing)", "-");
+        None => (dash(), dash(), dash()),
     };
-    let (kind, owner) = if stat.ephemeral_owner != 0 {
-        ("ephemeral", format!("{:#x}", stat.ephemeral_owner))
-    } else {
-        ("persistent", "-".to_string())
-    };
-    let mut text = format!(
-        "{kind:<10} {owner:<18} v{:<4} {:>6}B {:>4} {} {name}",
-        stat.version,
-        stat.data_length,
-        stat.num_children,
-        render::timestamp(stat.mtime)
-    );
-    if let Some(role) = &entry.role {
-        let _ = std::fmt::Write::write_fmt(
-            &mut text,
-            format_args!("  {role}  id={data}  age={}", render::age(stat.ctime)),
-        );
-    } else if args.data {
-        text.push('\t');
-        text.push_str(&data);
+    if args.data && entry.role.is_none() {
+        name = format!("{name}\t{}", render::data_text(data));
     }
-    text.push_str(&acl);
-    text
+    vec![
+        kind.to_string(),
+        owner,
+        stat.version.to_string(),
+        stat.data_length.to_string(),
+        stat.num_children.to_string(),
+        render::timestamp(stat.mtime),
+        render::age(stat.ctime).replace(' ', ""),
+        role,
+        position,
+        id,
+        acl,
+        name,
+    ]
+}
+
+/// `_c_671d6b3e-89ab-4cde-8f01-23456789abcd-lock-0000000003` → `_c_671d…-lock-0000000003`, in
+/// the last component of `name`: the uuid only tells contenders apart.
+fn shorten_uuid(name: &str) -> String {
+    let (dir, last) = match name.rfind('/') {
+        Some(i) => name.split_at(i + 1),
+        None => ("", name),
+    };
+    let uuid = last.get(3..39).filter(|u| {
+        last.starts_with("_c_") && u.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+    });
+    match uuid {
+        Some(uuid) => format!("{dir}_c_{}…{}", &uuid[..4], &last[39..]),
+        None => name.to_string(),
+    }
 }
 
 /// `ls -l PATH`'s first line when PATH holds a run record: the last run in words.
@@ -304,7 +341,22 @@ fn json(path: &str, record: Option<&Record>, entries: &[Entry]) -> Json {
                     ("encoding", encoding),
                 ]);
             }
-            fields.push(("role", e.role.as_ref().map_or(Json::Null, Json::str)));
+            let role = e.role.as_ref();
+            // A contender's id is its node's data (the exact text; `data` has the bytes).
+            let id = match (role, &e.detail) {
+                (Some(_), Some((data, _))) => Json::Str(String::from_utf8_lossy(data).into_owned()),
+                _ => Json::Null,
+            };
+            fields.push(("id", id));
+            fields.push((
+                "role",
+                role.map_or(Json::Null, |r| Json::str(r.kind.name())),
+            ));
+            fields.push((
+                "position",
+                role.and_then(|r| r.position)
+                    .map_or(Json::Null, |k| Json::Int(k.into())),
+            ));
             fields.push((
                 "acl",
                 e.acl.as_ref().map_or(Json::Null, |acl| {
@@ -351,50 +403,18 @@ fn json(path: &str, record: Option<&Record>, entries: &[Entry]) -> Json {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::shorten_uuid;
 
     #[test]
-    fn leases_are_read_against_the_recorded_limit() {
-        let names: Vec<String> = [
-            "_c_cc-lease-0000000007",
-            "_c_aa-lease-0000000003",
-            "_c_bb-lease-0000000005",
-        ]
-        .map(String::from)
-        .to_vec();
-        let roles_of = |limit| {
-            let roles = roles(&names, limit);
-            ["aa", "bb", "cc"].map(|who| {
-                let name = names.iter().find(|n| n.contains(who)).expect("name");
-                roles[name].clone()
-            })
-        };
-        assert_eq!(roles_of(Some(2)), ["lease 1/2", "lease 2/2", "waiting #1"]);
-        assert_eq!(roles_of(Some(3)), ["lease 1/3", "lease 2/3", "lease 3/3"]);
-        assert_eq!(roles_of(None), ["lease 1", "lease 2", "lease 3"]);
-    }
-
-    #[test]
-    fn contenders_sort_last_in_queue_order() {
-        let mut names: Vec<String> = [
-            "_c_ff-lock-0000000001",
-            "config",
-            "_c_aa-lock-0000000002",
-            "x__lock__0000000000",
-            "b",
-        ]
-        .map(String::from)
-        .to_vec();
-        sort_queue_last(&mut names);
+    fn uuids_shorten_in_the_last_component_only() {
+        let node = "_c_671d6b3e-89ab-4cde-8f01-23456789abcd-lock-0000000003";
+        assert_eq!(shorten_uuid(node), "_c_671d…-lock-0000000003");
         assert_eq!(
-            names,
-            [
-                "b",
-                "config",
-                "x__lock__0000000000",
-                "_c_ff-lock-0000000001",
-                "_c_aa-lock-0000000002"
-            ]
+            shorten_uuid(&format!("/locks/x/{node}")),
+            "/locks/x/_c_671d…-lock-0000000003"
         );
+        for other in ["config", "_c_short-lock-0000000001", "/a/_c_zzzz"] {
+            assert_eq!(shorten_uuid(other), other);
+        }
     }
 }

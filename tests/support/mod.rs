@@ -620,3 +620,33 @@ pub fn partition_holder(
     }
     overlap_scenario(name, a, servers, options, zk, |_| proxy.freeze(), |_| {})
 }
+
+/// The fields of each line of `ls -l` output (12 a line, the name last; it may hold spaces).
+pub fn long_fields(stdout: &str) -> Vec<Vec<String>> {
+    stdout
+        .lines()
+        .map(|line| {
+            let mut rest = line;
+            let mut fields = Vec::new();
+            for _ in 0..11 {
+                let trimmed = rest.trim_start();
+                let end = trimmed.find(' ').unwrap_or(trimmed.len());
+                fields.push(trimmed[..end].to_string());
+                rest = &trimmed[end..];
+            }
+            fields.push(rest.trim_start().to_string());
+            fields
+        })
+        .collect()
+}
+
+/// Each `ls -l` line's role and position as one string: `holder`, `waiting 1`, `lease 1/2`.
+pub fn long_roles(stdout: &str) -> Vec<String> {
+    long_fields(stdout)
+        .into_iter()
+        .map(|f| match f[8].as_str() {
+            "-" => f[7].clone(),
+            pos => format!("{} {pos}", f[7]),
+        })
+        .collect()
+}
