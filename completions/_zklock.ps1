@@ -182,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)')
             [CompletionResult]::new('--long', '--long', [CompletionResultType]::ParameterName, 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document (data as UTF-8, or base64 when it is not)')
+            [CompletionResult]::new('--holder', '--holder', [CompletionResultType]::ParameterName, 'Is PATH (a lock, read/write lock, semaphore or election) held, and by whom: prints each holder''s id and exits 0, or exits 3 when nobody holds it')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')

@@ -391,7 +391,7 @@ _zklock() {
             return 0
             ;;
         zklock__subcmd__ls)
-            opts="-R -d -l -s -v -q -h -V --recursive --data --long --json --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
+            opts="-R -d -l -s -v -q -h -V --recursive --data --long --json --holder --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

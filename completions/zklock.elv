@@ -175,6 +175,7 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand -l 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)'
             cand --long 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)'
             cand --json 'One JSON document (data as UTF-8, or base64 when it is not)'
+            cand --holder 'Is PATH (a lock, read/write lock, semaphore or election) held, and by whom: prints each holder''s id and exits 0, or exits 3 when nobody holds it'
             cand -v 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
             cand --verbose 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
             cand -q 'Nothing on stderr but fatal errors'

@@ -318,6 +318,11 @@ pub struct LsArgs {
     /// One JSON document (data as UTF-8, or base64 when it is not)
     #[arg(long)]
     pub json: bool,
+
+    /// Is PATH (a lock, read/write lock, semaphore or election) held, and by whom: prints each
+    /// holder's id and exits 0, or exits 3 when nobody holds it
+    #[arg(long, conflicts_with_all = ["recursive", "data", "long"])]
+    pub holder: bool,
 }
 
 /// Prints a clap error as one line (help and version as clap renders them) and returns the exit

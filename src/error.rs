@@ -26,7 +26,7 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
     ("1", "`ls`: no such znode"),
     (
         "3",
-        "`elect --leader`: there is no leader (an answer: silent under `-q`)",
+        "`elect --leader`: there is no leader; `ls --holder`: nobody holds the lock (answers: silent under `-q`)",
     ),
     (
         "64",
@@ -84,8 +84,8 @@ pub enum Error {
     CommandNotFound(String),
     /// A znode the user named does not exist.
     NoSuchZnode(String),
-    /// `elect --leader` found no leader.
-    NoLeader(String),
+    /// `elect --leader` found no leader, or `ls --holder` no holder.
+    Vacant(String),
     /// zklock was told to stop (SIGINT, SIGTERM, ...) before the command ran; exits 128+N.
     Interrupted(Signal),
     /// The reader of stdout went away (a closed pipe): a quiet end, status 0.
@@ -106,7 +106,7 @@ impl Error {
             Error::CannotExecute(_) => 126,
             Error::CommandNotFound(_) => 127,
             Error::NoSuchZnode(_) => 1,
-            Error::NoLeader(_) => 3,
+            Error::Vacant(_) => 3,
             Error::Interrupted(sig) => 128 + sig.0,
             Error::OutputClosed => 0,
             Error::Other(_) => 70,
@@ -202,7 +202,7 @@ impl fmt::Display for Error {
             | Error::Lost(m)
             | Error::CannotExecute(m)
             | Error::CommandNotFound(m)
-            | Error::NoLeader(m)
+            | Error::Vacant(m)
             | Error::Other(m) => f.write_str(m),
         }
     }
@@ -235,7 +235,7 @@ mod tests {
             Error::CannotExecute(s()),
             Error::CommandNotFound(s()),
             Error::NoSuchZnode(s()),
-            Error::NoLeader(s()),
+            Error::Vacant(s()),
             Error::Interrupted(Signal::TERM),
             Error::OutputClosed,
             Error::Other(s()),

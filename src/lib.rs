@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> i32 {
             e.code()
         }
         // Expected outcomes (no leader; done within --once-per), not failures: -q silences them.
-        Err(e @ (Error::AlreadyDone { .. } | Error::NoLeader(_))) => {
+        Err(e @ (Error::AlreadyDone { .. } | Error::Vacant(_))) => {
             diag.warn(format_args!("{e}"));
             e.code()
         }

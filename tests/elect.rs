@@ -194,6 +194,15 @@ fn leader_prints_the_id_or_exits_3() {
     let none = run(zklock(&servers()).args(["elect", &path, "--leader"]));
     assert_eq!(none.code, Some(3), "{none:?}");
     assert_eq!(none.stdout, "");
+    let none = run(zklock(&servers()).args(["elect", &path, "--leader", "--json"]));
+    assert_eq!(
+        (none.code, none.stdout.as_str()),
+        (
+            Some(3),
+            "{\"path\":null,\"id\":null,\"ctime\":null,\"role\":null}\n"
+        ),
+        "{none:?}"
+    );
     let leader = hold_election(&path, "web-1", "show-leader");
     let shown = run(zklock(&servers()).args(["elect", &path, "--leader"]));
     assert_eq!(
@@ -203,7 +212,9 @@ fn leader_prints_the_id_or_exits_3() {
     );
     let json = run(zklock(&servers()).args(["elect", &path, "--leader", "--json"]));
     assert!(
-        json.stdout.starts_with("{\"id\":\"web-1\",\"node\":\""),
+        json.stdout.starts_with(&format!("{{\"path\":\"{path}/_c_"))
+            && json.stdout.contains("\"id\":\"web-1\",\"ctime\":\"")
+            && json.stdout.ends_with("\"role\":\"leader\"}\n"),
         "{}",
         json.stdout
     );

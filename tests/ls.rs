@@ -223,3 +223,76 @@ fn a_missing_chroot_is_named() {
         ran.stderr
     );
 }
+
+/// `ls --holder`: is it held, and by whom, with a status a script can test: 0 and each
+/// holder's id (a lock's holder, every reader, every lease), or 3 and nothing when free.
+#[test]
+fn holder_says_who_holds_it_with_a_status() {
+    let path = unique_path("holder");
+    let free = run(zklock(&servers()).args(["ls", "--holder", &path]));
+    assert_eq!((free.code, free.stdout.as_str()), (Some(3), ""), "{free:?}");
+    assert!(free.stderr.contains("not held"), "{}", free.stderr);
+    let quiet = run(zklock(&servers()).args(["-q", "ls", "--holder", &path]));
+    assert_eq!(
+        (quiet.code, quiet.stderr.as_str()),
+        (Some(3), ""),
+        "{quiet:?}"
+    );
+
+    let holder = hold_with(&servers(), &path, "holder", &["--id", "db1:backup"]);
+    let waiter =
+        Background::spawn(zklock(&servers()).args(["--id", "db2:backup", &path, "--", "true"]));
+    let zk = Zk::connect(&servers());
+    zk.wait_children(&path, 2, Duration::from_secs(10));
+    let held = run(zklock(&servers()).args(["ls", "--holder", &path]));
+    assert_eq!(
+        (held.code, held.stdout.as_str()),
+        (Some(0), "db1:backup\n"),
+        "{held:?}"
+    );
+    let json = run(zklock(&servers()).args(["ls", "--holder", "--json", &path]));
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(doc["path"], path.as_str(), "{doc}");
+    let holders = doc["holders"].as_array().expect("a list");
+    assert_eq!(holders.len(), 1, "{doc}");
+    assert_eq!(
+        (&holders[0]["id"], &holders[0]["role"]),
+        (&"db1:backup".into(), &"holder".into())
+    );
+    assert!(
+        holders[0]["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with(&format!("{path}/_c_")))
+    );
+    assert_eq!(holder.release().code, Some(0));
+    waiter.wait_timeout(Duration::from_secs(10)).expect("runs");
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
+
+    // A semaphore: every lease holder.
+    let sem = unique_path("holder-sem");
+    let a = hold_with(
+        &servers(),
+        &sem,
+        "holder-sem-a",
+        &["--limit", "2", "--id", "a"],
+    );
+    let b = hold_with(
+        &servers(),
+        &sem,
+        "holder-sem-b",
+        &["--limit", "2", "--id", "b"],
+    );
+    let held = run(zklock(&servers()).args(["ls", "--holder", &sem]));
+    assert_eq!(
+        (held.code, held.stdout.as_str()),
+        (Some(0), "a\nb\n"),
+        "{held:?}"
+    );
+    assert_eq!(a.release().code, Some(0));
+    assert_eq!(b.release().code, Some(0));
+    let free = run(zklock(&servers()).args(["ls", "--holder", "--json", &sem]));
+    assert_eq!(free.code, Some(3), "{free:?}");
+    assert!(free.stdout.contains(r#""holders":[]"#), "{}", free.stdout);
+    zk.assert_empty_soon(&format!("{sem}/leases"), Duration::from_secs(5));
+    zk.assert_empty_soon(&format!("{sem}/locks"), Duration::from_secs(5));
+}

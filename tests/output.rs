@@ -118,3 +118,164 @@ fn data_never_reaches_a_terminal_raw() {
     zk.assert_empty_soon(&lock, Duration::from_secs(5));
     zk.assert_empty_soon(&election, Duration::from_secs(5));
 }
+
+/// README's JSON table: each field name and the JSON types it may have.
+fn vocabulary() -> std::collections::BTreeMap<String, Vec<String>> {
+    let readme = read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    let table = readme
+        .split("| field | type | meaning |\n|---|---|---|\n")
+        .nth(1)
+        .expect("README has the JSON table");
+    let mut fields = std::collections::BTreeMap::new();
+    for row in table.lines().take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let names = cells[0].trim_start_matches("| ");
+        let types: Vec<String> = cells[1].split(" or ").map(String::from).collect();
+        for name in names.split(", ") {
+            fields.insert(name.trim_matches('`').to_string(), types.clone());
+        }
+    }
+    fields
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "list",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// Every field of `value`, at any depth, is in the vocabulary with one of its types; times
+/// are RFC 3339.
+fn check_vocabulary(
+    what: &str,
+    value: &serde_json::Value,
+    vocabulary: &std::collections::BTreeMap<String, Vec<String>>,
+    seen: &mut std::collections::BTreeSet<String>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                let types = vocabulary
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{what}: `{key}` is not in README's JSON table"));
+                assert!(
+                    types.iter().any(|t| t == json_type(v)),
+                    "{what}: `{key}` is {}, README says {types:?}: {v}",
+                    json_type(v)
+                );
+                if ["ctime", "mtime", "start"].contains(&key.as_str())
+                    && let Some(time) = v.as_str()
+                {
+                    assert!(
+                        humantime::parse_rfc3339(time).is_ok(),
+                        "{what}: {key} {time}"
+                    );
+                }
+                seen.insert(key.clone());
+                check_vocabulary(what, v, vocabulary, seen);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                check_vocabulary(what, item, vocabulary, seen);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One JSON vocabulary: every subcommand's JSON uses README's field names with README's types,
+/// and every field README lists is used by one of them.
+#[test]
+fn every_subcommand_speaks_the_json_vocabulary() {
+    let vocabulary = vocabulary();
+    assert!(vocabulary.len() > 20, "{vocabulary:?}");
+    let zk = Zk::connect(&servers());
+    let path = unique_path("vocabulary");
+    let mut docs: Vec<(String, String)> = Vec::new();
+    let mut json = |what: &str, args: &[&str]| {
+        let ran = run(zklock(&servers()).args(args));
+        for line in ran.stdout.lines() {
+            docs.push((what.to_string(), line.to_string()));
+        }
+    };
+
+    // A lock with a holder and a waiter, a run record, a node with binary data.
+    let ran = run(zklock(&servers()).args(["--record", "--limit", "3", &path, "--", "true"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let lock = format!("{path}/lock");
+    let holder = hold_with(&servers(), &lock, "vocabulary-holder", &["--id", "db1"]);
+    let waiter = Background::spawn(zklock(&servers()).args([&lock, "--", "true"]));
+    zk.wait_children(&lock, 2, Duration::from_secs(10));
+    zk.create(&format!("{path}/binary"), b"\xff\x00");
+    let _owner = Zk::create_protected(&servers(), &format!("{path}/secret"), "alice:pw");
+    json("ls", &["ls", "--json", &path]);
+    json("ls -R", &["ls", "-R", "--json", &path]);
+    json("ls --holder", &["ls", "--holder", "--json", &lock]);
+    json(
+        "ls --holder free",
+        &["ls", "--holder", "--json", &format!("{path}/none")],
+    );
+    assert_eq!(holder.release().code, Some(0));
+    waiter.wait_timeout(Duration::from_secs(10)).expect("runs");
+
+    let election = format!("{path}/election");
+    json("elect none", &["elect", "--leader", "--json", &election]);
+    let leader = Background::spawn(
+        zklock(&servers()).args(["elect", &election, "--id", "web-1", "--", "sleep", "30"]),
+    );
+    zk.wait_children(&election, 1, Duration::from_secs(15));
+    json("elect", &["elect", "--leader", "--json", &election]);
+    leader.signal(libc::SIGTERM);
+    leader
+        .wait_timeout(Duration::from_secs(15))
+        .expect("resigns");
+
+    let config = format!("{path}/config");
+    zk.create(&config, b"v1");
+    let data = Streaming::spawn(
+        zklock(&servers()).args(["-v", "watch", "--json", "--initial", &config]),
+        "vocabulary-watch",
+    );
+    data.wait_lines(1, Duration::from_secs(15));
+    zk.set(&config, b"v2");
+    data.wait_lines(2, Duration::from_secs(15));
+    let children = Streaming::spawn(
+        zklock(&servers()).args(["-v", "watch", "--children", "--json", &config]),
+        "vocabulary-children",
+    );
+    children.wait_stderr("watching ", Duration::from_secs(15));
+    zk.create(&format!("{config}/app"), b"");
+    children.wait_lines(1, Duration::from_secs(15));
+    for watch in [&data, &children] {
+        for line in watch.lines() {
+            docs.push(("watch".into(), line));
+        }
+        watch.process.signal(libc::SIGTERM);
+    }
+
+    let mut seen = std::collections::BTreeSet::new();
+    for (what, doc) in &docs {
+        let value: serde_json::Value =
+            serde_json::from_str(doc).unwrap_or_else(|e| panic!("{what}: {e}: {doc}"));
+        check_vocabulary(what, &value, &vocabulary, &mut seen);
+    }
+    // zxid comes only from servers 3.9+; the tests run Debian's 3.8.
+    let unused: Vec<&String> = vocabulary
+        .keys()
+        .filter(|k| !seen.contains(*k) && *k != "zxid")
+        .collect();
+    assert_eq!(
+        unused,
+        Vec::<&String>::new(),
+        "README lists fields nobody printed"
+    );
+    zk.assert_empty_soon(&lock, Duration::from_secs(5));
+    zk.assert_empty_soon(&election, Duration::from_secs(5));
+}

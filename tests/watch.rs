@@ -65,22 +65,45 @@ fn children_mode_sees_only_the_child_list() {
     let path = unique_path("children");
     let zk = Zk::connect(&servers());
     zk.create(&path, b"");
+    zk.create(&format!("{path}/old"), b"");
     let w = watch(&["--children", &path], "children");
     zk.create(&format!("{path}/a"), b"");
+    w.wait_lines(1, LIMIT);
     zk.set(&path, b"ignored");
     zk.delete(&format!("{path}/a"));
     w.wait_lines(2, LIMIT);
     // A sentinel: a wrong (data) event would show before its line.
     zk.create(&format!("{path}/b"), b"");
     let lines = w.wait_lines(3, LIMIT);
+    let json = watch(&["--children", "--json", &path], "children-json");
+    zk.delete(&format!("{path}/old"));
+    let doc = json.wait_lines(1, LIMIT);
     stop(w);
+    stop(json);
+    // Each line names the child that came or went.
     assert_eq!(
         lines,
         [
-            format!("children {path}"),
-            format!("children {path}"),
-            format!("children {path}")
+            format!("children {path} created a"),
+            format!("children {path} deleted a"),
+            format!("children {path} created b")
         ]
+    );
+    let doc: serde_json::Value = serde_json::from_str(&doc[0]).expect("JSON");
+    assert_eq!(
+        (
+            &doc["event"],
+            &doc["child"],
+            &doc["change"],
+            &doc["children"]
+        ),
+        (
+            &"children".into(),
+            &"old".into(),
+            &"deleted".into(),
+            &1.into()
+        ),
+        "{doc}"
     );
     zk.delete(&format!("{path}/b"));
     zk.delete(&path);
@@ -118,6 +141,17 @@ fn once_exits_after_the_first_event() {
     let ran = w.process.wait_timeout(LIMIT).expect("--once exits");
     assert_eq!(ran.code, Some(0));
     assert_eq!(read(&w.stdout), format!("created {path}\n"));
+    // With a command: its status is zklock's, and a failure is said on stderr.
+    let w = watch(&["--once", &path, "--", "sh", "-c", "exit 4"], "once-fails");
+    zk.set(&path, b"x");
+    let ran = w.process.wait_timeout(LIMIT).expect("--once exits");
+    assert_eq!(ran.code, Some(4), "{ran:?}");
+    assert!(
+        read(&w.stderr).contains("zklock: the command exited with status 4"),
+        "{}",
+        read(&w.stderr)
+    );
+    zk.delete(&path);
 }
 
 #[test]

@@ -115,15 +115,23 @@ fn show(leader: Option<&Leader>, json: bool) -> String {
             .map(|l| render::data_text(l.id.as_bytes()))
             .unwrap_or_default();
     }
-    let (id, node, since) = match leader {
+    // README's JSON vocabulary: the leader's node as `path`, its `id`, `ctime` and `role`.
+    let (path, id, ctime, role) = match leader {
         Some(l) => (
-            Json::str(&l.id),
             Json::str(&l.node),
+            Json::str(&l.id),
             Json::Str(render::timestamp(l.stat.ctime)),
+            Json::str("leader"),
         ),
-        None => (Json::Null, Json::Null, Json::Null),
+        None => (Json::Null, Json::Null, Json::Null, Json::Null),
     };
-    Json::Object(vec![("id", id), ("node", node), ("since", since)]).render()
+    Json::Object(vec![
+        ("path", path),
+        ("id", id),
+        ("ctime", ctime),
+        ("role", role),
+    ])
+    .render()
 }
 
 async fn leader(client: &Client, args: &ElectArgs) -> Result<i32, Error> {
@@ -132,7 +140,13 @@ async fn leader(client: &Client, args: &ElectArgs) -> Result<i32, Error> {
             out::line(show(Some(&leader), args.json))?;
             Ok(0)
         }
-        None => Err(Error::NoLeader(format!("{}: no leader", args.path))),
+        None => {
+            // An answer: in JSON too, so a script reads `"id":null` rather than nothing.
+            if args.json {
+                out::line(show(None, true))?;
+            }
+            Err(Error::Vacant(format!("{}: no leader", args.path)))
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! `zklock watch`: follow a znode, its children or its subtree with a persistent watch
 //! (ZooKeeper 3.6+), printing a line or running a command per event.
 
+use std::collections::BTreeSet;
+
 use zookeeper_client::{AddWatchMode, Client, EventType, PersistentWatcher, SessionState};
 
 use crate::child::{self, Child};
@@ -20,7 +22,22 @@ use crate::znode;
 struct Event {
     kind: &'static str,
     path: String,
+    /// The event's transaction id; servers before 3.9 do not send it (-1).
     zxid: i64,
+    /// For a `children` event: the child that was `created` or `deleted`, and how many
+    /// children there are now.
+    child: Option<(String, &'static str, usize)>,
+}
+
+impl Event {
+    fn new(kind: &'static str, path: &str) -> Event {
+        Event {
+            kind,
+            path: path.to_string(),
+            zxid: -1,
+            child: None,
+        }
+    }
 }
 
 pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Result<i32, Error> {
@@ -76,16 +93,22 @@ async fn follow(
         AddWatchMode::Persistent
     };
     let mut watcher = add_watch(client, &args.path, mode).await?;
-    diag.info(format_args!("watching {} ({mode:?})", args.path));
+    // --children: the listing each change is compared with, to name the child.
+    let mut children = match args.children {
+        true => Some(list_set(client, &args.path).await),
+        false => None,
+    };
+    let what = match (args.recursive, args.children) {
+        (true, _) => " and its subtree",
+        (_, true) => "'s children",
+        _ => "",
+    };
+    diag.info(format_args!("watching {}{what}", args.path));
     // Set by a Disconnected session event: the connection broke, the session lives on.
     let mut reconnecting = false;
     let mut initial = Vec::new();
     if !first {
-        initial.push(Event {
-            kind: "resync",
-            path: args.path.clone(),
-            zxid: -1,
-        });
+        initial.push(Event::new("resync", &args.path));
     } else if args.initial {
         initial = current_state(client, args).await?;
     }
@@ -131,20 +154,33 @@ async fn follow(
                     EventType::NodeDataChanged => "changed",
                     EventType::NodeDeleted => "deleted",
                 };
-                let event = match kind {
-                    "resync" => Event { kind, path: args.path.clone(), zxid: -1 },
-                    _ => Event { kind, path: event.path, zxid: event.zxid },
+                let mut events = match kind {
+                    "resync" => vec![Event::new(kind, &args.path)],
+                    "children" => Vec::new(),
+                    _ => vec![Event { zxid: event.zxid, ..Event::new(kind, &event.path) }],
                 };
-                if let Some(status) = emit(client, args, runner, event).await? {
-                    return Ok(Followed::Exit(status));
+                // Which children came and went: against the last listing (after a resync
+                // too, for what changed while the connection was down).
+                if let Some(known) = &mut children
+                    && (kind == "resync" || kind == "children")
+                {
+                    let fired = kind == "children";
+                    events.extend(child_events(client, &args.path, known, fired).await);
+                }
+                for event in events {
+                    if let Some(status) = emit(client, args, runner, event).await? {
+                        return Ok(Followed::Exit(status));
+                    }
                 }
             }
             signal = signals.next() => match signal {
                 Caught::Stop(sig) => return runner.stop(sig).await.map(Followed::Exit),
                 Caught::Child => {
-                    if let Some(status) = runner.reaped()?
-                        && args.once
-                    {
+                    let Some(status) = runner.reaped()? else { continue };
+                    if status != 0 {
+                        diag.warn(format_args!("the command exited with status {status}"));
+                    }
+                    if args.once {
                         return Ok(Followed::Exit(status));
                     }
                 }
@@ -169,11 +205,7 @@ async fn add_watch(
 
 /// What `--initial` reports: the node itself, its children, or its whole subtree.
 async fn current_state(client: &Client, args: &WatchArgs) -> Result<Vec<Event>, Error> {
-    let initial = |path: String| Event {
-        kind: "initial",
-        path,
-        zxid: -1,
-    };
+    let initial = |path: String| Event::new("initial", &path);
     let exists = client
         .check_stat(&args.path)
         .await
@@ -230,8 +262,9 @@ async fn describe(client: &Client, args: &WatchArgs, event: &Event) -> String {
         None
     };
     if !args.json {
-        return match (&detail, args.data) {
-            (Some((data, _)), true) => {
+        return match (&detail, args.data, &event.child) {
+            (_, _, Some((child, change, _))) => format!("children {} {change} {child}", event.path),
+            (Some((data, _)), true, _) => {
                 format!("{} {} {}", event.kind, event.path, render::data_text(data))
             }
             _ => format!("{} {}", event.kind, event.path),
@@ -252,13 +285,12 @@ async fn describe(client: &Client, args: &WatchArgs, event: &Event) -> String {
             ("encoding", encoding),
         ]);
     }
-    if event.kind == "children" {
-        let mut names = client.list_children(&event.path).await.unwrap_or_default();
-        names.sort();
-        fields.push((
-            "children",
-            Json::List(names.into_iter().map(Json::Str).collect()),
-        ));
+    if let Some((child, change, count)) = &event.child {
+        fields.extend([
+            ("child", Json::str(child)),
+            ("change", Json::str(*change)),
+            ("children", Json::Int(*count as i64)),
+        ]);
     }
     Json::Object(fields).render()
 }
@@ -279,10 +311,14 @@ impl Runner {
             self.pending = Some(event);
             return Ok(());
         }
-        let env = [
+        let mut env = vec![
             ("ZKLOCK_EVENT", event.kind.to_string()),
             ("ZKLOCK_EVENT_PATH", event.path),
         ];
+        if let Some((child, change, _)) = event.child {
+            env.push(("ZKLOCK_EVENT_CHILD", child));
+            env.push(("ZKLOCK_EVENT_CHANGE", change.to_string()));
+        }
         self.running = Some(child::spawn(&self.argv, &env, None)?);
         Ok(())
     }
@@ -309,4 +345,41 @@ impl Runner {
         }
         Err(Error::Interrupted(sig))
     }
+}
+
+/// The children of `path` now (none when it is missing or unreadable).
+async fn list_set(client: &Client, path: &str) -> BTreeSet<String> {
+    client
+        .list_children(path)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+/// A `children` event per child created or deleted since `known`, which becomes the listing
+/// now; when the watch `fired` and the listing is the same (a child came and went between),
+/// one without a child.
+async fn child_events(
+    client: &Client,
+    path: &str,
+    known: &mut BTreeSet<String>,
+    fired: bool,
+) -> Vec<Event> {
+    let now = list_set(client, path).await;
+    let count = now.len();
+    let mut events: Vec<Event> = now
+        .difference(known)
+        .map(|c| (c, "created"))
+        .chain(known.difference(&now).map(|c| (c, "deleted")))
+        .map(|(child, change)| Event {
+            child: Some((child.clone(), change, count)),
+            ..Event::new("children", path)
+        })
+        .collect();
+    if events.is_empty() && fired {
+        events.push(Event::new("children", path));
+    }
+    *known = now;
+    events
 }
