@@ -141,6 +141,10 @@ async fn hold(
     for path in &plan.paths {
         // One race for the whole of taking the path, its create included.
         let taking = async {
+            // The run record lives in PATH's data: PATH must not be a container.
+            if plan.record {
+                recipe::make_lasting_dir(session, path).await?;
+            }
             match plan.limit {
                 Some(limit) => {
                     semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag)

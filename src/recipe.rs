@@ -185,12 +185,54 @@ pub async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
             }
         },
     };
-    let options = CreateMode::Persistent.with_acls(Acls::new(&acl));
-    client.mkdir(dir, &options).await.map_err(|e| match e {
+    // Container nodes, as Curator makes them: the server deletes each once it is empty, so
+    // lock directories do not pile up. Servers before 3.5 know only persistent nodes.
+    let acls = Acls::new(&acl);
+    let made = client
+        .mkdir(dir, &CreateMode::Container.with_acls(acls))
+        .await;
+    let made = match made {
+        Err(zookeeper_client::Error::Unimplemented) => {
+            client
+                .mkdir(dir, &CreateMode::Persistent.with_acls(acls))
+                .await
+        }
+        made => made,
+    };
+    made.map_err(|e| match e {
         // mkdir walks up to the chroot; NoNode there means the chroot is missing.
         zookeeper_client::Error::NoNode => chroot_missing(),
         e => Error::denied(znode::parent(dir), Perm::Create, e),
     })
+}
+
+/// Makes `dir` a persistent node (its parents containers) unless it exists: the run record
+/// (§2.2) lives in its data and must outlast the contenders. Err when it cannot be created.
+pub async fn make_lasting_dir(session: &Session, dir: &str) -> Result<(), Error> {
+    let client = &session.client;
+    match retry_on_loss(|| client.check_stat(dir)).await {
+        Ok(Some(_)) => return Ok(()),
+        Ok(None) => {}
+        Err(e) => return Err(Error::denied(dir, Perm::Read, e)),
+    }
+    let parent = znode::parent(dir);
+    if parent != "/" {
+        make_dirs(session, parent).await?;
+    }
+    let acl = match session.connection.security.directory_acl() {
+        Some(acl) => acl,
+        None => {
+            let (acl, _) = retry_on_loss(|| client.get_acl(parent))
+                .await
+                .map_err(|e| Error::denied(parent, Perm::Read, e))?;
+            inheritable(parent, acl)?
+        }
+    };
+    let options = CreateMode::Persistent.with_acls(Acls::new(&acl));
+    match client.create(dir, b"", &options).await {
+        Ok(_) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
+        Err(e) => Err(Error::denied(parent, Perm::Create, e)),
+    }
 }
 
 fn chroot_missing() -> Error {

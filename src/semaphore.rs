@@ -76,40 +76,39 @@ pub async fn acquire(
 
 /// Curator stores N nowhere, so contenders that disagree on it would over- or under-admit
 /// silently. zklock records N as `limit` in the directory's data (SPEC §2.2's JSON record) when
-/// it creates the directory, and warns when it finds another N there.
+/// the directory is fresh (version 0, no data: just made, by this zklock or another), and warns
+/// when it finds another N there.
 async fn record_limit(session: &Session, path: &str, limit: u32, diag: &Diag) -> Result<(), Error> {
     let client = &session.client;
-    match client.get_data(path).await {
-        Ok((data, _)) => {
-            let recorded = Record::parse(&data).0.limit;
-            if let Some(other) = recorded.filter(|other| *other != limit) {
-                diag.warn(format_args!(
-                    "{path}: other contenders use --limit {other}; this one uses --limit {limit}"
-                ));
-            }
-            Ok(())
-        }
+    let (data, stat) = match client.get_data(path).await {
+        Ok(found) => found,
         Err(zookeeper_client::Error::NoNode) => {
-            // Made as any lock directory (its ACL copied from its nearest ancestor, or
-            // --acl), then given the record while it is still fresh: version 0, no data.
+            // Made as any lock directory (its ACL copied from its nearest ancestor, or --acl).
             recipe::make_dirs(session, path).await?;
-            let record = Record {
-                last: None,
-                limit: Some(limit),
-            }
-            .to_json();
-            match client.get_data(path).await {
-                Ok((data, stat)) if data.is_empty() && stat.version == 0 => {
-                    match client.set_data(path, record.as_bytes(), Some(0)).await {
-                        // Another contender recorded first: its N is checked next time.
-                        Ok(_) | Err(zookeeper_client::Error::BadVersion) => Ok(()),
-                        Err(e) => Err(Error::denied(path, Perm::Write, e)),
-                    }
-                }
-                Ok(_) => Ok(()),
-                Err(e) => Err(Error::denied(path, Perm::Read, e)),
-            }
+            client
+                .get_data(path)
+                .await
+                .map_err(|e| Error::denied(path, Perm::Read, e))?
         }
-        Err(e) => Err(Error::denied(path, Perm::Read, e)),
+        Err(e) => return Err(Error::denied(path, Perm::Read, e)),
+    };
+    if data.is_empty() && stat.version == 0 {
+        let record = Record {
+            last: None,
+            limit: Some(limit),
+        }
+        .to_json();
+        return match client.set_data(path, record.as_bytes(), Some(0)).await {
+            // Another contender recorded first: its N is checked next time.
+            Ok(_) | Err(zookeeper_client::Error::BadVersion) => Ok(()),
+            Err(e) => Err(Error::denied(path, Perm::Write, e)),
+        };
     }
+    let recorded = Record::parse(&data).0.limit;
+    if let Some(other) = recorded.filter(|other| *other != limit) {
+        diag.warn(format_args!(
+            "{path}: other contenders use --limit {other}; this one uses --limit {limit}"
+        ));
+    }
+    Ok(())
 }

@@ -608,3 +608,37 @@ fn the_status_after_a_forwarded_signal_is_the_commands() {
     assert_eq!((ran.code, ran.signal), (Some(0), None), "{ran:?}");
     zk().assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// Lock directories are container nodes, as Curator's are: once the last contender is gone the
+/// server removes them, their container parents too, so idle `/locks/x` do not pile up. A
+/// directory that keeps a run record is persistent and stays (the control: a plain one made
+/// after it vanishes meanwhile, so the server's check did run).
+#[test]
+fn idle_lock_directories_disappear_on_their_own() {
+    let server = Server::custom(
+        "containers",
+        |_, _| String::new(),
+        vec!["-Dznode.container.checkIntervalMs=300".into()],
+        "",
+        false,
+    );
+    let zk = Zk::connect(&server.connect());
+    let ran = run(zklock(&server.connect()).args(["/containers/idle/lock", "--", "true"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(
+        eventually(Duration::from_secs(30), || !zk.exists("/containers/idle")),
+        "the idle lock directory and its parent stayed"
+    );
+    let kept = run(zklock(&server.connect()).args(["--record", "/containers/kept", "--", "true"]));
+    assert_eq!(kept.code, Some(0), "{kept:?}");
+    let ran = run(zklock(&server.connect()).args(["/containers/later", "--", "true"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert!(
+        eventually(Duration::from_secs(30), || !zk.exists("/containers/later")),
+        "the plain lock directory made later stayed"
+    );
+    assert!(
+        zk.exists("/containers/kept"),
+        "the run record's directory went"
+    );
+}

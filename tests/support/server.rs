@@ -159,6 +159,10 @@ impl Server {
         let mut command = Command::new("java");
         command
             .args(["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
+            // Lock directories are container nodes: the server deletes empty ones at each check
+            // (every minute by default). An hour keeps a test's directories for the test; the
+            // container test shortens it (its own -D comes later and wins).
+            .arg("-Dznode.container.checkIntervalMs=3600000")
             .args(&self.jvm)
             .args(["-cp", &self.classpath])
             .arg("-Dzookeeper.admin.enableServer=false")

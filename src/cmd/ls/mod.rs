@@ -202,20 +202,13 @@ fn json(path: &str, record: Option<&Record>, entries: &[Entry]) -> Json {
             }
             if let Some((data, stat)) = &e.detail {
                 let (data, encoding) = render::data_json(data);
-                let ephemeral = stat.ephemeral_owner != 0;
+                let (kind, owner) = match stat.ephemeral_owner {
+                    0 => ("persistent", Json::Null),
+                    owner => ("ephemeral", Json::Str(format!("{owner:#x}"))),
+                };
                 fields.extend([
-                    (
-                        "type",
-                        Json::str(if ephemeral { "ephemeral" } else { "persistent" }),
-                    ),
-                    (
-                        "owner",
-                        if ephemeral {
-                            Json::Str(format!("{:#x}", stat.ephemeral_owner))
-                        } else {
-                            Json::Null
-                        },
-                    ),
+                    ("type", Json::str(kind)),
+                    ("owner", owner),
                     ("version", Json::Int(stat.version.into())),
                     ("data_length", Json::Int(stat.data_length.into())),
                     ("children", Json::Int(stat.num_children.into())),
