@@ -21,7 +21,11 @@ Examples:
 Exit status: the command's own; 64 usage, 69 ZooKeeper unavailable, 75 not acquired,
 77 refused (login, TLS handshake or ACL), 79 lock lost while the command ran,
 126/127 command not executable/found, 70 a bug in zklock; a signal to zklock while no
-command runs ends it by that signal, after cleanup.";
+command runs ends it by that signal, after cleanup.
+
+Settings: /etc/zklock/config, then ~/.config/zklock/config ($XDG_CONFIG_HOME), hold
+ZKLOCK_*=value lines (ZKLOCK_SERVERS=zk1:2181,zk2:2181); the environment overrides them and
+options override both.";
 
 /// Run a command while holding a ZooKeeper lock.
 ///
@@ -42,6 +46,10 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+
+    /// The settings files read (`-v` names them); main fills it in.
+    #[arg(skip)]
+    pub settings: Vec<std::path::PathBuf>,
 }
 
 impl Cli {
@@ -374,6 +382,22 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Settings files may name exactly the environment variables zklock reads.
+    #[test]
+    fn settings_know_every_environment_name() {
+        use clap::CommandFactory;
+        let command = Cli::command();
+        let mut names: Vec<String> = command
+            .get_arguments()
+            .chain(command.get_subcommands().flat_map(|s| s.get_arguments()))
+            .filter_map(|a| Some(a.get_env()?.to_str()?.to_string()))
+            .chain([crate::security::SASL_PASSWORD_ENV.to_string()])
+            .collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names, crate::settings::KNOWN);
+    }
 
     fn parse(line: &str) -> Cli {
         let args = line.split(' ').map(std::ffi::OsString::from).collect();

@@ -20,6 +20,7 @@ pub mod record;
 pub mod render;
 pub mod security;
 pub mod semaphore;
+pub mod settings;
 pub mod signal;
 pub mod watchdog;
 pub mod znode;
@@ -31,6 +32,9 @@ use error::Error;
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> i32 {
     let diag = Diag::new(cli.connection.quiet, cli.connection.verbose);
+    for file in &cli.settings {
+        diag.info(format_args!("settings from {}", file.display()));
+    }
     match dispatch(cli, &diag) {
         Ok(status) => status,
         // After cleanup (the runtime is gone, the node removed): die of the same signal, so

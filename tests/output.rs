@@ -279,3 +279,52 @@ fn every_subcommand_speaks_the_json_vocabulary() {
     zk.assert_empty_soon(&lock, Duration::from_secs(5));
     zk.assert_empty_soon(&election, Duration::from_secs(5));
 }
+
+/// Settings files: the server list from `$XDG_CONFIG_HOME/zklock/config`, the environment over
+/// it, options over both; `-v` names the file; a bad line is a usage error naming file and line.
+#[test]
+fn settings_come_from_a_file_under_the_environment_and_the_options() {
+    let home = workdir("settings-home");
+    std::fs::create_dir_all(home.join("zklock")).expect("config dir");
+    let file = home.join("zklock/config");
+    std::fs::write(&file, format!("# where\nZKLOCK_SERVERS={}\n", servers())).expect("config");
+    let zklock = |env_servers: Option<&str>, args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zklock"));
+        command
+            .env_remove("ZKLOCK_SERVERS")
+            .env("XDG_CONFIG_HOME", &home)
+            .args(args);
+        if let Some(s) = env_servers {
+            command.env("ZKLOCK_SERVERS", s);
+        }
+        run(&mut command)
+    };
+    let from_file = zklock(None, &["-v", "ls", "/"]);
+    assert_eq!(from_file.code, Some(0), "{from_file:?}");
+    assert!(
+        from_file
+            .stderr
+            .contains(&format!("zklock: settings from {}", file.display())),
+        "{}",
+        from_file.stderr
+    );
+    // The environment wins over the file: nothing listens on port 1.
+    let env = zklock(Some("127.0.0.1:1"), &["--connect-timeout", "1s", "ls", "/"]);
+    assert_eq!(env.code, Some(69), "{env:?}");
+    // An option wins over both.
+    let option = zklock(Some("127.0.0.1:1"), &["-s", &servers(), "ls", "/"]);
+    assert_eq!(option.code, Some(0), "{option:?}");
+    // A bad line: 64, naming the file and the line.
+    std::fs::write(&file, "ZKLOCK_SERVERS=x\nZKLOCK_SERVER=typo\n").expect("config");
+    let bad = zklock(None, &["ls", "/"]);
+    assert_eq!(bad.code, Some(64), "{bad:?}");
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains(&format!(
+            "{}:2: unknown setting ZKLOCK_SERVER",
+            file.display()
+        )),
+        "{}",
+        bad.stderr
+    );
+}
