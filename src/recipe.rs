@@ -360,7 +360,7 @@ pub async fn acquire(
             return Ok(Acquired::Conflict);
         }
         let predecessor = format!("{dir}/{}", blocking.name);
-        diag.info(format_args!("waiting #{pos} behind {predecessor}"));
+        diag.info(format_args!("waiting {pos} behind {predecessor}"));
         let (stat, watcher) = match client.check_and_watch_stat(&predecessor).await {
             Ok(found) => found,
             Err(e) if lost_connection(&e) => continue,
@@ -370,16 +370,36 @@ pub async fn acquire(
             continue;
         }
         waited = true;
-        let holder = if diag.has_status_line() {
-            holder_id(&client, dir, &queue[0].name).await
-        } else {
-            String::new()
+        // The status line names the holder and our place: on a terminal, also watch the
+        // holder when it is not our predecessor, so a change of holder shows at once.
+        let (holder, holder_watch) = match diag.has_status_line() {
+            true if queue[0].name != blocking.name => {
+                let first = format!("{dir}/{}", queue[0].name);
+                let watch = client.check_and_watch_stat(&first).await.ok();
+                let watch = watch.and_then(|(stat, watcher)| stat.map(|_| watcher));
+                (holder_id(&client, dir, &queue[0].name).await, watch)
+            }
+            true => (holder_id(&client, dir, &queue[0].name).await, None),
+            false => (String::new(), None),
         };
+        let holder_gone = async {
+            match holder_watch {
+                Some(watcher) => watcher.changed().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(holder_gone);
         let gone = watcher.changed();
         tokio::pin!(gone);
         loop {
             tokio::select! {
                 event = &mut gone => {
+                    if event.event_type == EventType::Session {
+                        return Err(session_ended(event.session_state, &own.path));
+                    }
+                    break;
+                }
+                event = &mut holder_gone => {
                     if event.event_type == EventType::Session {
                         return Err(session_ended(event.session_state, &own.path));
                     }
@@ -392,7 +412,7 @@ pub async fn acquire(
                     }
                 }
                 _ = ticker.tick(), if diag.has_status_line() => diag.status(format_args!(
-                    "waiting #{pos} for {dir}, held by {holder}, {}s",
+                    "waiting {pos} for {dir}, held by {holder}, {}s",
                     started.elapsed().as_secs()
                 )),
             }

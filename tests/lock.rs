@@ -386,7 +386,7 @@ fn a_waiter_on_a_terminal_shows_one_status_line() {
     assert_eq!(ran.code, Some(75), "{ran:?}");
     assert!(
         ran.stdout
-            .contains(&format!("\rzklock: waiting #1 for {path}, held by ")),
+            .contains(&format!("\rzklock: waiting 1 for {path}, held by ")),
         "{:?}",
         ran.stdout
     );
@@ -641,4 +641,45 @@ fn idle_lock_directories_disappear_on_their_own() {
         zk.exists("/containers/kept"),
         "the run record's directory went"
     );
+}
+
+/// The status line stays current: when the holder leaves and the next one takes over, a
+/// waiter further back says so (its predecessor did not change, so only the holder's watch
+/// can tell it).
+#[test]
+fn the_status_line_follows_a_change_of_holder() {
+    let path = unique_path("status-follows");
+    let first = hold_with(&servers(), &path, "status-first", &["--id", "first"]);
+    let second = Background::spawn(
+        zklock(&servers()).args(["--id", "second", &path, "--", "sh", "-c", "sleep 30"]),
+    );
+    let zk = zk();
+    zk.wait_children(&path, 2, Duration::from_secs(10));
+    let inner = format!(
+        "{} -s {} -w 8s --id third {path} -- true",
+        env!("CARGO_BIN_EXE_zklock"),
+        servers()
+    );
+    let third =
+        Background::spawn(Command::new("script").args(["-q", "-e", "-c", &inner, "/dev/null"]));
+    zk.wait_children(&path, 3, Duration::from_secs(10));
+    assert_eq!(first.release().code, Some(0));
+    let ran = third
+        .wait_timeout(Duration::from_secs(30))
+        .expect("gives up");
+    assert_eq!(ran.code, Some(75), "{ran:?}");
+    assert!(
+        ran.stdout.contains("waiting 2 for ") && ran.stdout.contains("held by first"),
+        "{:?}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains(&format!("waiting 1 for {path}, held by second")),
+        "{:?}",
+        ran.stdout
+    );
+    second.signal(libc::SIGTERM);
+    second.wait_timeout(Duration::from_secs(10)).expect("stops");
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
 }
