@@ -56,17 +56,18 @@ impl Diag {
         }
     }
 
-    /// `-v`: session, negotiated timeout, queue position, timings.
+    /// `-v`: session, negotiated timeout, queue position, timings; each line stamped with
+    /// the time (UTC, to the millisecond), as a log reader needs.
     pub fn info(&self, msg: Arguments<'_>) {
         if self.level >= 2 {
-            eprintln!("zklock: {msg}");
+            eprintln!("{} zklock: {msg}", stamp());
         }
     }
 
     /// `-vv`: every probe and state change.
     pub fn debug(&self, msg: Arguments<'_>) {
         if self.level >= 3 {
-            eprintln!("zklock: {msg}");
+            eprintln!("{} zklock: {msg}", stamp());
         }
     }
 }
@@ -80,4 +81,9 @@ impl Drop for StatusLine<'_> {
             eprint!("\r\x1b[K");
         }
     }
+}
+
+/// Now, for a `-v` line: `2026-11-26T21:59:53.123Z`.
+fn stamp() -> humantime::Rfc3339Timestamp {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now())
 }

@@ -328,3 +328,45 @@ fn settings_come_from_a_file_under_the_environment_and_the_options() {
         bad.stderr
     );
 }
+
+/// `-v` lines start with the time, durations have one style and no internal names show;
+/// `-vv` adds the probes.
+#[test]
+fn verbose_lines_are_stamped_and_plain() {
+    let path = unique_path("verbose");
+    let ran = run(zklock(&servers()).args(["-vv", &path, "--", "sleep", "1.5"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    for line in ran.stderr.lines() {
+        let (stamp, rest) = line.split_once(' ').unwrap_or_default();
+        assert!(
+            humantime::parse_rfc3339(stamp).is_ok() && stamp.len() == 24,
+            "no timestamp: {line}"
+        );
+        assert!(rest.starts_with("zklock: "), "{line}");
+        // Durations as 2.4ms or 1.8s, never Debug's 2.406411ms or 831.938µs.
+        assert!(!rest.contains('µ'), "{line}");
+        for word in rest.split([' ', ',']) {
+            if let Some(number) = word.strip_suffix("ms").or_else(|| word.strip_suffix('s'))
+                && number.parse::<f64>().is_ok()
+            {
+                let decimals = number.split_once('.').map_or(0, |(_, d)| d.len());
+                assert!(decimals <= 1, "{word} in {line}");
+            }
+        }
+        assert!(
+            !rest.contains("Persistent") && !rest.contains("Some("),
+            "{line}"
+        );
+    }
+    assert!(
+        ran.stderr.contains("zklock: probe answered"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("zklock: holding the lock of "),
+        "{}",
+        ran.stderr
+    );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}

@@ -175,6 +175,7 @@ pub async fn watch_over(
                 next_probe = tokio::time::Instant::now() + lease.probe_interval();
                 match result {
                     Probe::Alive(sent) => {
+                        diag.debug(format_args!("probe answered; the lease runs from its send time"));
                         lease.renew(sent);
                         if lost.is_none() {
                             command.publish(published(&lease));
@@ -186,7 +187,10 @@ pub async fn watch_over(
             }
             _ = tokio::time::sleep_until(kill_at), if lost.is_none() && enforce_lease => {}
             alarm = link.alarm() => match alarm {
-                Alarm::Disconnected => next_probe = tokio::time::Instant::now(),
+                Alarm::Disconnected => {
+                    diag.debug(format_args!("session disconnected; probing now"));
+                    next_probe = tokio::time::Instant::now();
+                }
                 Alarm::Lost(why) => lose_now(&mut lost, &mut hard_kill_at, command, why, diag),
                 Alarm::Noted(what) => diag.debug(format_args!("{what}")),
             },
