@@ -88,8 +88,8 @@ Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme')
             [CompletionResult]::new('--tls-no-hostname-verification', '--tls-no-hostname-verification', [CompletionResultType]::ParameterName, 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

@@ -134,7 +134,7 @@ _zklock() {
                     return 0
                     ;;
                 --kill-signal)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "HUP INT QUIT KILL USR1 USR2 ALRM TERM WINCH URG VTALRM PROF IO PWR" -- "${cur}"))
                     return 0
                     ;;
                 --kill-grace)
@@ -328,7 +328,7 @@ _zklock() {
                     return 0
                     ;;
                 --kill-signal)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "HUP INT QUIT KILL USR1 USR2 ALRM TERM WINCH URG VTALRM PROF IO PWR" -- "${cur}"))
                     return 0
                     ;;
                 --kill-grace)

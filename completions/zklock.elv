@@ -84,8 +84,8 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand --quiet 'Nothing on stderr but fatal errors'
             cand --tls 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
             cand --tls-no-hostname-verification 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

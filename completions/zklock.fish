@@ -52,7 +52,20 @@ complete -c zklock -n "__fish_zklock_using_subcommand lock" -s l -l limit -d 'A 
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l once-per -d 'Run at most once per DURATION across every host (cron on many hosts): after acquiring, skip the command and exit 75 (-E) when the last successful run recorded in PATH\'s data started less than DURATION before; otherwise run it and record the run. Times are the server\'s. Choose DURATION shorter than the cron period (12h for a nightly job)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l id -d 'Identity stored in our node [default: <hostname>:<pid>]' -r
-complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r -f -a "HUP\t''
+INT\t''
+QUIT\t''
+KILL\t''
+USR1\t''
+USR2\t''
+ALRM\t''
+TERM\t''
+WINCH\t''
+URG\t''
+VTALRM\t''
+PROF\t''
+IO\t''
+PWR\t''"
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
@@ -75,11 +88,24 @@ complete -c zklock -n "__fish_zklock_using_subcommand lock" -s v -l verbose -d '
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
-complete -c zklock -n "__fish_zklock_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l id -d 'Identity stored in our node [default: <hostname>:<pid>]' -r
-complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r -f -a "HUP\t''
+INT\t''
+QUIT\t''
+KILL\t''
+USR1\t''
+USR2\t''
+ALRM\t''
+TERM\t''
+WINCH\t''
+URG\t''
+VTALRM\t''
+PROF\t''
+IO\t''
+PWR\t''"
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r

@@ -11,7 +11,10 @@ pub use crate::security::SecurityArgs;
 
 use crate::signal::Signal;
 
-const AFTER_HELP: &str = "\
+/// What `zklock --help` and `zklock lock --help` end with: examples, exit status, settings.
+macro_rules! after_help {
+    () => {
+        "\
 Examples:
   zklock /locks/backup -- ./backup.sh            # one host at a time runs the backup
   zklock -n /locks/report -- ./report.sh         # skip this run if another host is at it
@@ -25,7 +28,38 @@ command runs ends it by that signal, after cleanup.
 
 Settings: /etc/zklock/config, then ~/.config/zklock/config ($XDG_CONFIG_HOME), hold
 ZKLOCK_*=value lines (ZKLOCK_SERVERS=zk1:2181,zk2:2181); the environment overrides them and
-options override both.";
+options override both."
+    };
+}
+
+/// `zklock lock --help`'s ending.
+const AFTER_HELP: &str = after_help!();
+
+/// `zklock --help`'s ending: the bare form is the main one, so its options are named here too.
+const ROOT_HELP: &str = concat!(
+    "\
+Lock options (the bare form takes every option of `zklock lock`; its --help explains each):
+  -n, --nonblock   -w, --wait <DURATION>   -E, --conflict-exit-code <N>   -l, --limit <N>
+  --shared   --write   --once-per <DURATION>   --record   -c, --command <STRING>   --id <ID>
+  --kill-signal <SIG>   --kill-grace <DURATION>   --cgroup   --no-cgroup
+
+",
+    after_help!()
+);
+
+/// `zklock lock --help` (and the man page's DESCRIPTION): what holding the lock means.
+const LOCK_ABOUT: &str = "\
+Run a command while holding a lock (the default subcommand)
+
+zklock creates an ephemeral sequential node under PATH (Curator's InterProcessMutex naming),
+waits until it is the lowest, runs the command, and releases by closing its session.
+
+While the command runs, zklock holds a lease on the lock: it probes ZooKeeper every tenth of
+the negotiated session timeout T, and when no probe has been answered for 0.35 T it sends the
+kill signal to the command (SIGKILL at 0.5 T), before any server may expire the session and
+hand the lock to another host. So the command never runs on two hosts at once, even through a
+partition; zklock then exits 79. If zklock itself is killed or frozen, a watchdog process and
+the command's cgroup stop the command by the same deadline.";
 
 /// Run a command while holding a ZooKeeper lock.
 ///
@@ -38,7 +72,7 @@ options override both.";
     name = "zklock",
     version,
     override_usage = "zklock [OPTIONS] <PATH>... -- <COMMAND>...\n       zklock [OPTIONS] <SUBCOMMAND> ...",
-    after_help = AFTER_HELP
+    after_help = ROOT_HELP
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -116,7 +150,7 @@ fn is_bare(command: &clap::Command, args: &[std::ffi::OsString]) -> bool {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command while holding a lock (the default subcommand)
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = AFTER_HELP, long_about = LOCK_ABOUT)]
     Lock(LockArgs),
     /// Run a command while this process leads an election; or show the leader
     #[command(after_help = ELECT_HELP)]
@@ -143,7 +177,7 @@ const WATCH_HELP: &str = "\
 Examples:
   zklock watch /config/app --data                      # created/changed/deleted, with new data
   zklock watch -R /config --json                       # every change below /config, JSON lines
-  zklock watch --once /jobs/ready                      # wait for a node to appear (or change)
+  zklock watch --once --initial /jobs/ready            # wait for a node to exist (at once if it does)
   zklock watch /config/app -- systemctl reload app     # run a command per (coalesced) change
 
 Events: created, changed, deleted, children, and resync after a session expiry (changes may have
@@ -158,6 +192,7 @@ Examples:
 
 /// Options of `zklock lock`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Lock")]
 pub struct LockArgs {
     /// The lock's znode, e.g. /locks/backup (created with its parents when missing); several
     /// paths are all held for the command, taken in sorted order
@@ -210,6 +245,7 @@ pub struct LockArgs {
 
 /// How to run and stop the command; shared by `lock` and `elect`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Command")]
 pub struct RunArgs {
     /// Run this string with `sh -c` instead of a command after `--`
     #[arg(short = 'c', long = "command", value_name = "STRING")]
@@ -220,7 +256,7 @@ pub struct RunArgs {
     pub id: Option<String>,
 
     /// Signal that stops the command when the lock is lost or zklock is told to stop
-    #[arg(long, default_value = "TERM", value_parser = Signal::parse, value_name = "SIG")]
+    #[arg(long, default_value = "TERM", value_parser = SignalParser, value_name = "SIG", hide_possible_values = true)]
     pub kill_signal: Signal,
 
     /// How long the command has after the kill signal before SIGKILL
@@ -245,6 +281,7 @@ pub struct RunArgs {
 
 /// Options of `zklock elect`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Election")]
 pub struct ElectArgs {
     /// The election's znode, e.g. /services/scheduler
     #[arg(value_name = "PATH")]
@@ -268,6 +305,7 @@ pub struct ElectArgs {
 
 /// Options of `zklock watch`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Watch")]
 pub struct WatchArgs {
     /// The znode to watch (it need not exist yet)
     #[arg(value_name = "PATH")]
@@ -305,6 +343,7 @@ pub struct WatchArgs {
 
 /// Options of `zklock ls`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Listing")]
 pub struct LsArgs {
     /// The znode whose children to list
     #[arg(value_name = "PATH", default_value = "/")]
@@ -331,6 +370,33 @@ pub struct LsArgs {
     /// holder's id and exits 0, or exits 3 when nobody holds it
     #[arg(long, conflicts_with_all = ["recursive", "data", "long"])]
     pub holder: bool,
+}
+
+/// `--kill-signal`'s parser: `Signal::parse`, with the signal names as the values shells
+/// complete (rather than file names).
+#[derive(Clone)]
+struct SignalParser;
+
+impl clap::builder::TypedValueParser for SignalParser {
+    type Value = Signal;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Signal, clap::Error> {
+        let parse: fn(&str) -> Result<Signal, String> = Signal::parse;
+        parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            Signal::names().map(clap::builder::PossibleValue::new),
+        ))
+    }
 }
 
 /// Prints a clap error as one line (help and version as clap renders them) and returns the exit

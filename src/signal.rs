@@ -31,6 +31,11 @@ impl Signal {
     pub const TERM: Signal = Signal(libc::SIGTERM);
     pub const KILL: Signal = Signal(libc::SIGKILL);
 
+    /// The names `parse` knows, for completions: `HUP`, `INT`, ...
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        NAMES.iter().map(|(name, _)| *name)
+    }
+
     /// Accepts `TERM`, `SIGTERM`, `term` or `15`.
     pub fn parse(s: &str) -> Result<Signal, String> {
         let upper = s.to_ascii_uppercase();

@@ -61,10 +61,10 @@ fn root() -> PathBuf {
 fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     let mut cmd = Cli::command();
     cmd.build();
-    let mut files = vec![(
-        PathBuf::from("man/zklock.1"),
-        man_page(cmd.clone(), "zklock"),
-    )];
+    // The man pages list no zklock-help(1): there is none.
+    let mut root = Cli::command().disable_help_subcommand(true);
+    root.build();
+    let mut files = vec![(PathBuf::from("man/zklock.1"), man_page(root, "zklock"))];
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("zklock-{}", sub.get_name());
         files.push((
@@ -92,6 +92,52 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// The SYNOPSIS, every option with its value name (`[-w|--wait DURATION]`), which
+/// clap_mangen's drops.
+fn synopsis(cmd: &clap::Command, name: &str) -> String {
+    let text = |s: &str| s.replace('\\', "\\e").replace('-', "\\-");
+    let mut out = format!(
+        ".SH SYNOPSIS\n\\fB{}\\fR",
+        text(&name.replacen('-', " ", 1))
+    );
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        let values: Vec<String> = arg
+            .get_value_names()
+            .map(|names| names.iter().map(|n| n.to_string()).collect())
+            .unwrap_or_else(|| vec![arg.get_id().to_string().to_uppercase()]);
+        if arg.is_positional() {
+            let dots = if arg.get_num_args().is_some_and(|n| n.max_values() > 1) {
+                "..."
+            } else {
+                ""
+            };
+            let value = format!("\\fI{}\\fR{dots}", text(&values.join(" ")));
+            match arg.is_required_set() {
+                true => out.push_str(&format!(" {value}")),
+                false if arg.is_last_set() => out.push_str(&format!(" [\\-\\- {value}]")),
+                false => out.push_str(&format!(" [{value}]")),
+            }
+            continue;
+        }
+        let flags: Vec<String> = arg
+            .get_short()
+            .map(|c| format!("\\-{c}"))
+            .into_iter()
+            .chain(arg.get_long().map(|l| format!("\\-\\-{}", text(l))))
+            .collect();
+        let value = match arg.get_action().takes_values() {
+            true => format!(" \\fI{}\\fR", text(&values.join(" "))),
+            false => String::new(),
+        };
+        out.push_str(&format!(" [\\fB{}\\fR{value}]", flags.join("|")));
+    }
+    if cmd.has_subcommands() {
+        out.push_str(" \\fISUBCOMMAND\\fR");
+    }
+    out.push('\n');
+    out
+}
+
 fn man_page(cmd: clap::Command, name: &str) -> Vec<u8> {
     let man = clap_mangen::Man::new(cmd.clone())
         .title(name.to_uppercase())
@@ -99,7 +145,7 @@ fn man_page(cmd: clap::Command, name: &str) -> Vec<u8> {
     let mut out = Vec::new();
     man.render_title(&mut out).expect("title");
     man.render_name_section(&mut out).expect("name");
-    man.render_synopsis_section(&mut out).expect("synopsis");
+    out.extend(synopsis(&cmd, name).into_bytes());
     man.render_description_section(&mut out)
         .expect("description");
     man.render_options_section(&mut out).expect("options");
@@ -114,7 +160,8 @@ fn man_page(cmd: clap::Command, name: &str) -> Vec<u8> {
         let lines = examples.to_string();
         let lines = lines
             .lines()
-            .skip_while(|l| l.starts_with("Examples"))
+            .skip_while(|l| !l.starts_with("Examples"))
+            .skip(1)
             .take_while(|l| !l.is_empty());
         for line in lines {
             extra.push_str(&format!("{}\n", text(line)));
@@ -294,4 +341,100 @@ fn readme_and_help_list_every_exit_status() {
             assert!(mentioned, "--help does not mention exit status {number}");
         }
     }
+}
+
+/// Help a newcomer can follow (SPEC §5.1): `zklock --help` names the bare form's options;
+/// `lock --help` groups its options under headings instead of interleaving them; the lock's
+/// man page explains the lease, lists no zklock-help(1), and gives value names in its
+/// synopsis; completions offer signal names after --kill-signal.
+#[test]
+fn help_is_grouped_and_names_the_bare_forms_options() {
+    let bin = env!("CARGO_BIN_EXE_zklock");
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let root = help(&["--help"]);
+    for option in [
+        "-n, --nonblock",
+        "-w, --wait <DURATION>",
+        "-E, --conflict-exit-code",
+        "-c, --command",
+        "--id <ID>",
+        "--once-per",
+    ] {
+        assert!(root.contains(option), "zklock --help lacks {option}");
+    }
+    let lock = help(&["lock", "--help"]);
+    let headings: Vec<&str> = lock
+        .lines()
+        .filter(|l| l.ends_with(':') && !l.starts_with(' ') && !l.contains(' '))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Options:",
+            "Lock:",
+            "Command:",
+            "Connection:",
+            "Output:",
+            "Security:",
+            "Examples:"
+        ],
+        "{lock}"
+    );
+    let section = |heading: &str| {
+        lock.split(&format!("\n{heading}:\n"))
+            .nth(1)
+            .unwrap_or_default()
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(section("Lock").contains("--nonblock") && !section("Lock").contains("--servers"));
+    assert!(
+        section("Connection").contains("--servers")
+            && !section("Connection").contains("--nonblock")
+    );
+    assert!(lock.contains("holds a lease"), "{lock}");
+
+    let page = read(&root_dir().join("man/zklock-lock.1"));
+    assert!(
+        page.contains("lease"),
+        "the man page does not explain the lease"
+    );
+    assert!(
+        page.contains(r"[\fB\-w|\-\-wait\fR \fIDURATION\fR]"),
+        "no value names in the synopsis"
+    );
+    for file in [
+        "zklock",
+        "zklock-lock",
+        "zklock-elect",
+        "zklock-watch",
+        "zklock-ls",
+    ] {
+        let page = read(&root_dir().join(format!("man/{file}.1")));
+        assert!(
+            !page.contains(r"zklock\-help"),
+            "{file}.1 lists a zklock-help(1)"
+        );
+    }
+    let bash = read(&root_dir().join("completions/zklock.bash"));
+    assert!(
+        bash.contains(r#"compgen -W "HUP INT QUIT KILL"#),
+        "no signal names to complete"
+    );
+}
+
+fn root_dir() -> PathBuf {
+    root()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

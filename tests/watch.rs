@@ -350,3 +350,29 @@ fn a_server_restart_keeps_the_session_and_watching_goes_on() {
         [format!("created {path}"), format!("created {path}/x")]
     );
 }
+
+/// `watch --help`'s example for waiting on a node returns at once when the node exists (it
+/// once said `--once` alone, which waits for a change that may never come).
+#[test]
+fn the_help_example_for_waiting_on_a_node_returns_when_it_exists() {
+    let help = run(zklock(&servers()).args(["watch", "--help"])).stdout;
+    let example = help
+        .lines()
+        .find(|l| l.contains("/jobs/ready"))
+        .expect("the example");
+    let path = unique_path("ready");
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"");
+    let args: Vec<String> = example
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .map(|a| a.replace("/jobs/ready", &path))
+        .collect();
+    let waiter = Background::spawn(zklock(&servers()).args(&args));
+    let ran = waiter.wait_timeout(LIMIT).expect("returns at once");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    zk.delete(&path);
+}

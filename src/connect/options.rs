@@ -17,26 +17,33 @@ pub struct ConnectionArgs {
         global = true,
         env = "ZKLOCK_SERVERS",
         default_value = "127.0.0.1:2181",
-        value_name = "CONNECT"
+        value_name = "CONNECT",
+        help_heading = "Connection"
     )]
     pub servers: String,
 
     /// Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every
     /// safety deadline uses the negotiated value
-    #[arg(long, global = true, default_value = "30s", value_parser = crate::duration::parse_session_timeout, value_name = "DURATION")]
+    #[arg(long, global = true, default_value = "30s", value_parser = crate::duration::parse_session_timeout, value_name = "DURATION", help_heading = "Connection")]
     pub session_timeout: Duration,
 
     /// Give up (exit 69) when no server answers within this; a server silent for a third of
     /// it is given up for the next one
-    #[arg(long, global = true, default_value = "10s", value_parser = crate::duration::parse, value_name = "DURATION")]
+    #[arg(long, global = true, default_value = "10s", value_parser = crate::duration::parse, value_name = "DURATION", help_heading = "Connection")]
     pub connect_timeout: Duration,
 
     /// Session events, negotiated timeout, queue position and timings on stderr (repeatable)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Output")]
     pub verbose: u8,
 
     /// Nothing on stderr but fatal errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Output"
+    )]
     pub quiet: bool,
 
     #[command(flatten)]
