@@ -53,7 +53,7 @@ _zklock() {
 
     case "${cmd}" in
         zklock)
-            opts="-s -v -q -h -V --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version lock elect watch ls help"
+            opts="-s -v -q -h -V -n -w -E -l -c --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version --nonblock --wait --conflict-exit-code --limit --shared --write --once-per --record --command --id --kill-signal --kill-grace --cgroup --no-cgroup lock elect watch ls help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -104,6 +104,54 @@ _zklock() {
                     return 0
                     ;;
                 --acl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conflict-exit-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -E)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --once-per)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kill-signal)
+                    COMPREPLY=($(compgen -W "HUP INT QUIT KILL USR1 USR2 ALRM TERM WINCH URG VTALRM PROF IO PWR" -- "${cur}"))
+                    return 0
+                    ;;
+                --kill-grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

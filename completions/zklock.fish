@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_zklock_global_optspecs
-    string join \n s/servers= session-timeout= connect-timeout= v/verbose q/quiet tls tls-ca= tls-cert= tls-key= tls-no-hostname-verification sasl-user= sasl-password-file= auth= client-config= acl= h/help V/version
+    string join \n s/servers= session-timeout= connect-timeout= v/verbose q/quiet tls tls-ca= tls-cert= tls-key= tls-no-hostname-verification sasl-user= sasl-password-file= auth= client-config= acl= h/help V/version n/nonblock w/wait= E/conflict-exit-code= l/limit= shared write once-per= record c/command= id= kill-signal= kill-grace= cgroup no-cgroup
 end
 
 function __fish_zklock_needs_command
@@ -35,12 +35,39 @@ complete -c zklock -n "__fish_zklock_needs_command" -l sasl-password-file -d 'Fi
 complete -c zklock -n "__fish_zklock_needs_command" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
 complete -c zklock -n "__fish_zklock_needs_command" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
+complete -c zklock -n "__fish_zklock_needs_command" -s w -l wait -d 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)' -r
+complete -c zklock -n "__fish_zklock_needs_command" -s E -l conflict-exit-code -d 'Exit status when the lock is not acquired (-n, --wait)' -r
+complete -c zklock -n "__fish_zklock_needs_command" -s l -l limit -d 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2\'s layout: PATH/locks and PATH/leases)' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l once-per -d 'Run at most once per DURATION across every host (cron on many hosts): after acquiring, skip the command and exit 75 (-E) when the last successful run recorded in PATH\'s data started less than DURATION before; otherwise run it and record the run. Times are the server\'s. Choose DURATION shorter than the cron period (12h for a nightly job)' -r
+complete -c zklock -n "__fish_zklock_needs_command" -s c -l command -d 'Run this string with `sh -c` instead of a command after `--`' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l id -d 'Identity stored in our node [default: <hostname>:<pid>]' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l kill-signal -d 'Signal that stops the command when the lock is lost or zklock is told to stop' -r -f -a "HUP\t''
+INT\t''
+QUIT\t''
+KILL\t''
+USR1\t''
+USR2\t''
+ALRM\t''
+TERM\t''
+WINCH\t''
+URG\t''
+VTALRM\t''
+PROF\t''
+IO\t''
+PWR\t''"
+complete -c zklock -n "__fish_zklock_needs_command" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
 complete -c zklock -n "__fish_zklock_needs_command" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_needs_command" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_needs_command" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
 complete -c zklock -n "__fish_zklock_needs_command" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
 complete -c zklock -n "__fish_zklock_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zklock -n "__fish_zklock_needs_command" -s V -l version -d 'Print version'
+complete -c zklock -n "__fish_zklock_needs_command" -s n -l nonblock -d 'Fail at once (exit 75) when the lock is held by someone else'
+complete -c zklock -n "__fish_zklock_needs_command" -l shared -d 'Take a read lock: held together with other readers, while no writer or exclusive holder is ahead (Curator InterProcessReadWriteLock\'s read lock, `__READ__` nodes)'
+complete -c zklock -n "__fish_zklock_needs_command" -l write -d 'Take the write lock of a read/write lock: alone, after every earlier reader and writer (Curator\'s write lock, `__WRIT__` nodes); readers that come later wait for it'
+complete -c zklock -n "__fish_zklock_needs_command" -l record -d 'Record the run in PATH\'s data (who, when, how long, how it ended) for `ls -l PATH`, without --once-per\'s skip'
+complete -c zklock -n "__fish_zklock_needs_command" -l cgroup -d 'Insist on a cgroup v2 of the command\'s own: warn when none can be made. (Where zklock may make one — root, or a systemd unit with Delegate=yes — every command gets one anyway, so even descendants that left its session die with it.)'
+complete -c zklock -n "__fish_zklock_needs_command" -l no-cgroup -d 'Run the command without a cgroup of its own (its process group and zklock\'s sweep still stop its descendants, but not one that left its session if zklock is SIGKILLed)'
 complete -c zklock -n "__fish_zklock_needs_command" -f -a "lock" -d 'Run a command while holding a lock (the default subcommand)'
 complete -c zklock -n "__fish_zklock_needs_command" -f -a "elect" -d 'Run a command while this process leads an election; or show the leader'
 complete -c zklock -n "__fish_zklock_needs_command" -f -a "watch" -d 'Print (or run a command on) every change of a znode, its children or its subtree'

@@ -75,6 +75,19 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
             ),
         ));
     }
+    // The bare form is the main one: `zklock -<Tab>` offers lock's options as well.
+    let mut completed = cmd.clone();
+    let lock_options: Vec<clap::Arg> = cmd
+        .find_subcommand("lock")
+        .expect("lock")
+        .get_arguments()
+        .filter(|a| !a.is_positional() && !a.is_global_set())
+        .filter(|a| !cmd.get_arguments().any(|r| r.get_id() == a.get_id()))
+        .cloned()
+        .collect();
+    for option in lock_options {
+        completed = completed.arg(option);
+    }
     for shell in [
         Shell::Bash,
         Shell::Zsh,
@@ -83,7 +96,7 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         Shell::PowerShell,
     ] {
         let mut out = Vec::new();
-        clap_complete::generate(shell, &mut cmd.clone(), "zklock", &mut out);
+        clap_complete::generate(shell, &mut completed.clone(), "zklock", &mut out);
         files.push((
             Path::new("completions").join(shell.file_name("zklock")),
             out,
@@ -429,6 +442,24 @@ fn help_is_grouped_and_names_the_bare_forms_options() {
         bash.contains(r#"compgen -W "HUP INT QUIT KILL"#),
         "no signal names to complete"
     );
+    // `zklock -<Tab>`: the root's options include the bare form's.
+    let root_opts = bash
+        .lines()
+        .find(|l| l.trim_start().starts_with("opts=") && l.contains("--servers"))
+        .unwrap_or_default();
+    for option in [
+        "--nonblock",
+        "--wait",
+        "--conflict-exit-code",
+        "--command",
+        "--id",
+        "lock",
+    ] {
+        assert!(
+            root_opts.contains(option),
+            "zklock -<Tab> lacks {option}: {root_opts}"
+        );
+    }
 }
 
 fn root_dir() -> PathBuf {
