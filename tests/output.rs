@@ -370,3 +370,68 @@ fn verbose_lines_are_stamped_and_plain() {
     );
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// Every example in `--help` runs as written (SPEC §5.1), against a real server, with stub
+/// commands (`./backup.sh`, `pg_dump`, ...) that succeed: it ends with 0 (3 for "no leader"),
+/// or is still following events after a while (watch, --observe). The TLS example is left to
+/// README's runnable-tls block, which runs the same options against a TLS-only server.
+#[test]
+fn every_help_example_runs() {
+    let dir = workdir("help-examples");
+    for stub in ["backup.sh", "report.sh", "job.sh", "scheduler", "pg_dump"] {
+        let file = dir.join(stub);
+        std::fs::write(&file, "#!/bin/sh\nexit 0\n").expect("stub");
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+    }
+    let zk = Zk::connect(&servers());
+    zk.create("/config", b"");
+    zk.create("/config/app", b"");
+    let bin = env!("CARGO_BIN_EXE_zklock");
+    let bin_dir = std::path::Path::new(bin).parent().expect("bin dir");
+    let path = format!(
+        "{}:{}:{}",
+        dir.display(),
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut examples = Vec::new();
+    for sub in [None, Some("elect"), Some("watch"), Some("ls")] {
+        let mut command = Command::new(bin);
+        command.args(sub).arg("--help");
+        let help = run(&mut command).stdout;
+        let listed = help
+            .lines()
+            .skip_while(|l| !l.starts_with("Examples:"))
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            // clap wraps long lines: a comment's tail may come on a line of its own.
+            .filter(|l| l.trim_start().starts_with("zklock "))
+            .map(|l| l.split("  #").next().unwrap_or_default().trim().to_string());
+        examples.extend(listed);
+    }
+    assert!(examples.len() >= 12, "{examples:?}");
+    for example in examples.iter().filter(|e| !e.contains("--tls")) {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", example])
+            .env("ZKLOCK_SERVERS", servers())
+            .env("PATH", &path)
+            .current_dir(&dir);
+        let ran = Background::spawn(&mut command).wait_timeout(Duration::from_secs(3));
+        if let Some(ran) = ran {
+            assert!(
+                [Some(0), Some(3)].contains(&ran.code),
+                "`{example}` failed: {ran:?}"
+            );
+        }
+    }
+    for lock in [
+        "/locks/backup",
+        "/locks/report",
+        "/locks/dump",
+        "/services/scheduler",
+    ] {
+        zk.assert_empty_soon(lock, Duration::from_secs(10));
+    }
+}
