@@ -60,11 +60,11 @@ _zklock() {
             fi
             case "${prev}" in
                 --servers)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 -s)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 --session-timeout)
@@ -190,11 +190,11 @@ _zklock() {
                     return 0
                     ;;
                 --servers)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 -s)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 --session-timeout)
@@ -384,11 +384,11 @@ _zklock() {
                     return 0
                     ;;
                 --servers)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 -s)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 --session-timeout)
@@ -446,11 +446,11 @@ _zklock() {
             fi
             case "${prev}" in
                 --servers)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 -s)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 --session-timeout)
@@ -508,11 +508,11 @@ _zklock() {
             fi
             case "${prev}" in
                 --servers)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 -s)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0
                     ;;
                 --session-timeout)

@@ -97,6 +97,10 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     ] {
         let mut out = Vec::new();
         clap_complete::generate(shell, &mut completed.clone(), "zklock", &mut out);
+        if shell == Shell::Bash {
+            out =
+                servers_from_the_environment(&String::from_utf8(out).expect("UTF-8")).into_bytes();
+        }
         files.push((
             Path::new("completions").join(shell.file_name("zklock")),
             out,
@@ -460,6 +464,27 @@ fn help_is_grouped_and_names_the_bare_forms_options() {
             "zklock -<Tab> lacks {option}: {root_opts}"
         );
     }
+    // Bash, as a user's shell runs it: servers from the environment, signal names.
+    let complete = |words: &str, prev: &str, cur: &str| {
+        let script = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=2; _zklock zklock '{cur}' '{prev}'; echo \"${{COMPREPLY[@]}}\"",
+            root_dir().join("completions/zklock.bash").display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("ZKLOCK_SERVERS", "zk1:2181,zk2:2181")
+            .output()
+            .expect("bash runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(
+        complete("zklock --servers ''", "--servers", ""),
+        "zk1:2181,zk2:2181"
+    );
+    assert_eq!(
+        complete("zklock --kill-signal T", "--kill-signal", "T"),
+        "TERM"
+    );
 }
 
 fn root_dir() -> PathBuf {
@@ -468,4 +493,24 @@ fn root_dir() -> PathBuf {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Bash completes `-s`/`--servers` with `$ZKLOCK_SERVERS` (the connect string a user most
+/// likely wants) instead of file names.
+fn servers_from_the_environment(bash: &str) -> String {
+    let files = "COMPREPLY=($(compgen -f \"${cur}\"))";
+    let servers = "COMPREPLY=($(compgen -W \"${ZKLOCK_SERVERS:-}\" -- \"${cur}\"))";
+    let mut out = String::new();
+    let mut after_servers = false;
+    for line in bash.lines() {
+        let option = line.trim();
+        if after_servers && option == files {
+            out.push_str(&line.replace(files, servers));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+        after_servers = option == "--servers)" || option == "-s)";
+    }
+    out
 }
