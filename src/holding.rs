@@ -107,7 +107,8 @@ async fn take_lock(
     diag: &Diag,
 ) -> Result<Option<BootTime>, Error> {
     let started = Instant::now();
-    let (node, sent) = recipe::create(session, path, plan.recipe, &plan.id).await?;
+    let (node, sent, listed) =
+        recipe::create_then_list(session, path, plan.recipe, &plan.id, true).await?;
     diag.info(format_args!(
         "created {} in {}",
         node.path,
@@ -115,7 +116,7 @@ async fn take_lock(
     ));
     nodes.push(node.clone());
     Ok(
-        match recipe::acquire(session, path, &node, plan.patience, diag).await? {
+        match recipe::acquire(session, path, &node, plan.patience, listed, diag).await? {
             Acquired::Held { .. } => Some(sent),
             Acquired::Conflict => None,
         },

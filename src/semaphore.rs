@@ -29,9 +29,10 @@ pub async fn acquire(
     record_limit(session, path, limit, diag).await?;
     let mutex_dir = znode::child(path, "locks");
     let leases = znode::child(path, "leases");
-    let (mutex, _) = recipe::create(session, &mutex_dir, Recipe::Lock, id).await?;
+    let (mutex, _, listed) =
+        recipe::create_then_list(session, &mutex_dir, Recipe::Lock, id, true).await?;
     created.push(mutex.clone());
-    if let Acquired::Conflict = recipe::acquire(session, &mutex_dir, &mutex, patience, diag).await?
+    if let Acquired::Conflict = recipe::acquire(session, &mutex_dir, &mutex, patience, listed, diag).await?
     {
         return Ok(None);
     }
