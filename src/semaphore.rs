@@ -32,7 +32,8 @@ pub async fn acquire(
     let (mutex, _, listed) =
         recipe::create_then_list(session, &mutex_dir, Recipe::Lock, id, true).await?;
     created.push(mutex.clone());
-    if let Acquired::Conflict = recipe::acquire(session, &mutex_dir, &mutex, patience, listed, diag).await?
+    if let Acquired::Conflict =
+        recipe::acquire(session, &mutex_dir, &mutex, patience, listed, diag).await?
     {
         return Ok(None);
     }

@@ -286,13 +286,7 @@ fn crowd_in(mode: Mode, curator: bool, n: usize, server: &Server) -> CrowdRun {
         }
         started.elapsed()
     };
-    let stamps: Vec<(char, u128)> = read(&log)
-        .lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once(' ')?;
-            Some((k.chars().next()?, v.parse().ok()?))
-        })
-        .collect();
+    let stamps = stamps(&log);
     assert_eq!(stamps.len(), 2 * n, "{path}: every contender ran once");
     // O_APPEND writes land in time order: walking the log counts who is inside.
     let (mut readers, mut writers, mut most) = (0, 0, 0);
@@ -430,6 +424,18 @@ fn timed(command: Command) -> (Duration, u64) {
     (elapsed, rss)
 }
 
+/// The stamps the contenders' command wrote in `log`: `s`/`e` (or `S`/`E` for a writer) and
+/// the time in nanoseconds, in the order they were written.
+fn stamps(log: &Path) -> Vec<(char, u128)> {
+    read(log)
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            Some((k.chars().next()?, v.parse().ok()?))
+        })
+        .collect()
+}
+
 fn tempfile(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
@@ -437,15 +443,6 @@ fn tempfile(name: &str) -> PathBuf {
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
     ))
-}
-
-fn received(server: &Server) -> u64 {
-    server
-        .srvr()
-        .lines()
-        .find_map(|l| l.strip_prefix("Received: "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 fn total_watches(port: u16) -> u64 {
@@ -505,13 +502,7 @@ fn contended(tool: Tool, n: usize, server: &Server, scratch: &Path) -> Contended
     let total = started.elapsed();
     done.store(true, Ordering::SeqCst);
     let max_watches = max_watches.join().unwrap_or(0);
-    let stamps: Vec<(char, u128)> = read(&log)
-        .lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once(' ')?;
-            Some((k.chars().next()?, v.parse().ok()?))
-        })
-        .collect();
+    let stamps = stamps(&log);
     assert_eq!(
         stamps.len(),
         2 * n,
@@ -578,9 +569,9 @@ fn bench() {
     for tool in [Tool::Zklock, Tool::Floor, Tool::Kazoo] {
         let per: Vec<f64> = (0..10)
             .map(|_| {
-                let before = received(&server);
+                let before = server.received();
                 timed(tool.command(&servers, "/bench/packets", &["true"], &scratch));
-                (received(&server) - before) as f64
+                (server.received() - before) as f64
             })
             .collect();
         packets.push((tool, median(per)));

@@ -454,16 +454,6 @@ fn the_record_survives_a_server_restart() {
     Zk::connect(&server.connect()).assert_empty_soon(&path, Duration::from_secs(5));
 }
 
-/// What the server received, by its own count.
-fn received(server: &Server) -> u64 {
-    server
-        .srvr()
-        .lines()
-        .find_map(|l| l.strip_prefix("Received: "))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("srvr says Received")
-}
-
 /// A plain cycle sends no request for the record: no more than the seven of the benchmark's
 /// floor (the bare recipe), and `--record` adds exactly its check that the directory is a
 /// lasting node, its read and its multi (the own-node watch that its time lets arm is kept
@@ -474,7 +464,7 @@ fn a_plain_cycle_sends_no_request_for_the_record() {
     let path = unique_path("once-requests");
     let cycle = |options: &[&str]| {
         // The directory exists already: both cycles create only their own node.
-        let before = received(&server);
+        let before = server.received();
         // A command long enough for the own-node watch to be set in every cycle (it is sent
         // only once the guard starts), short enough for no probe (every T/10 = 3 s).
         let ran = run(zklock(&server.connect())
@@ -482,7 +472,7 @@ fn a_plain_cycle_sends_no_request_for_the_record() {
             .args(options)
             .args([&path, "--", "sleep", "0.2"]));
         assert_eq!(ran.code, Some(0), "{ran:?}");
-        received(&server) - before
+        server.received() - before
     };
     cycle(&[]);
     let plain = cycle(&[]);

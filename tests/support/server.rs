@@ -232,6 +232,16 @@ impl Server {
     pub fn srvr(&self) -> String {
         four_letter(self.port, "srvr").unwrap_or_default()
     }
+
+    /// How many requests the server has received, by its own count (`srvr`'s `Received`).
+    #[allow(dead_code)] // not every test binary counts requests
+    pub fn received(&self) -> u64 {
+        self.srvr()
+            .lines()
+            .find_map(|l| l.strip_prefix("Received: "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("srvr says Received")
+    }
 }
 
 impl Drop for Server {
