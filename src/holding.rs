@@ -14,13 +14,13 @@ use crate::error::Error;
 use crate::guard::{self, Ending, Stopping, Watches};
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
+use crate::queue;
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::record::{self, Held, LastRun};
 use crate::render;
 use crate::semaphore;
 use crate::signal::Listener;
 use crate::watchdog::Watchdog;
-use crate::znode;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -346,13 +346,15 @@ async fn not_acquired(
     let mut detail = String::new();
     if diag.is_verbose() {
         detail = format!(" after {}", render::duration(waited));
-        let queue = match plan.limit {
-            Some(_) => znode::child(path, "leases"),
-            None => path.to_string(),
-        };
-        let asking = recipe::holder(session, &queue);
-        if let Ok(Some(holder)) = tokio::time::timeout(Duration::from_secs(1), asking).await {
-            detail.push_str(&format!("; held by {holder}"));
+        let asking = queue::holders(session, path);
+        if let Ok(Ok(found)) = tokio::time::timeout(Duration::from_secs(1), asking).await
+            && let Some(first) = found.first()
+        {
+            detail.push_str(&format!(
+                "; held by {} for {}",
+                render::data_text(&first.id),
+                render::age(first.stat.ctime)
+            ));
         }
     }
     Error::NotAcquired {

@@ -1,10 +1,17 @@
 //! Who is where in a lock, election or semaphore directory: each contender's role and place
-//! in line, as `ls` shows them and `ls --holder` answers (SPEC §2.1, §5.1).
+//! in line, as `ls` shows them, and who holds it, as `ls --holder` and `-v` say (SPEC §2.1,
+//! §5.1).
 
 use std::collections::HashMap;
 use std::fmt;
 
+use zookeeper_client::Stat;
+
+use crate::connect::Session;
+use crate::error::{Error, Perm};
 use crate::recipe;
+use crate::record::Record;
+use crate::znode;
 
 /// A contender's role; `position` is its place in line for `Waiting` (1 = next) and its lease
 /// number for `Lease`.
@@ -108,6 +115,66 @@ pub fn sort_queue_last(names: &mut [String]) {
         (seq.is_some(), seq, name.clone())
     };
     names.sort_by_cached_key(key);
+}
+
+/// One holder of a lock, read lock, lease or leadership (`ls --holder`, `-v` on a conflict).
+pub struct Holder {
+    pub path: String,
+    /// Its node's data: the holder's id.
+    pub id: Vec<u8>,
+    pub stat: Stat,
+    pub role: Role,
+}
+
+/// Who holds `path` now: the contenders whose role holds it, in queue order, or the leases of
+/// a semaphore (`PATH/leases`, read against its recorded N). A missing path is held by nobody.
+pub async fn holders(session: &Session, path: &str) -> Result<Vec<Holder>, Error> {
+    let client = &session.client;
+    let list = |dir: &str| {
+        let dir = dir.to_string();
+        async move {
+            match client.list_children(&dir).await {
+                Ok(names) => Ok(names),
+                Err(zookeeper_client::Error::NoNode) => Ok(Vec::new()),
+                Err(e) => Err(Error::denied(&dir, Perm::Read, e)),
+            }
+        }
+    };
+    let mut dir = path.to_string();
+    let mut names = list(&dir).await?;
+    let mut limit = None;
+    if recipe::contenders(names.clone()).is_empty() && names.iter().any(|n| n == "leases") {
+        limit = match client.get_data(path).await {
+            Ok((data, _)) => Record::parse(&data).0.limit,
+            Err(_) => None,
+        };
+        dir = znode::child(path, "leases");
+        names = list(&dir).await?;
+    }
+    sort_queue_last(&mut names);
+    let by_name = roles(&names, limit);
+    let holding: Vec<(String, Role)> = names
+        .into_iter()
+        .filter_map(|n| Some((n.clone(), by_name.get(&n).filter(|r| r.holds())?.clone())))
+        .collect();
+    let pending: Vec<_> = holding
+        .iter()
+        .map(|(name, _)| client.get_data(&znode::child(&dir, name)))
+        .collect();
+    let mut found = Vec::new();
+    for ((name, role), reply) in holding.into_iter().zip(pending) {
+        // One that left between the list and the read no longer holds.
+        if let Ok((id, stat)) = reply.await {
+            let path = znode::child(&dir, &name);
+            found.push(Holder {
+                path,
+                id,
+                stat,
+                role,
+            });
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

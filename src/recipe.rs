@@ -186,24 +186,7 @@ pub async fn create_then_list(
 /// ancestor that exists, so a lock directory inside a protected tree is protected too.
 pub async fn make_dirs(session: &Session, dir: &str) -> Result<(), Error> {
     let client = &session.client;
-    let mut below = dir;
-    let acl = match session.connection.security.directory_acl() {
-        Some(acl) => acl,
-        None => loop {
-            let parent = znode::parent(below);
-            match retry_on_loss(|| client.get_acl(parent)).await {
-                Ok((acl, _)) => break inheritable(parent, acl)?,
-                Err(zookeeper_client::Error::NoNode) if parent != "/" => below = parent,
-                Err(zookeeper_client::Error::NoNode) => return Err(chroot_missing()),
-                Err(zookeeper_client::Error::NoAuth) => {
-                    return Err(Error::Refused(format!(
-                        "{parent}: the ACL denies read (r) to this session, so the new lock directory cannot copy it; give --acl"
-                    )));
-                }
-                Err(e) => return Err(Error::zk(parent, e)),
-            }
-        },
-    };
+    let acl = directory_acl(session, dir).await?;
     // Container nodes, as Curator makes them: the server deletes each once it is empty, so
     // lock directories do not pile up. Servers before 3.5 know only persistent nodes.
     let acls = Acls::new(&acl);
@@ -238,19 +221,34 @@ pub async fn make_lasting_dir(session: &Session, dir: &str) -> Result<(), Error>
     if parent != "/" {
         make_dirs(session, parent).await?;
     }
-    let acl = match session.connection.security.directory_acl() {
-        Some(acl) => acl,
-        None => {
-            let (acl, _) = retry_on_loss(|| client.get_acl(parent))
-                .await
-                .map_err(|e| Error::denied(parent, Perm::Read, e))?;
-            inheritable(parent, acl)?
-        }
-    };
+    let acl = directory_acl(session, dir).await?;
     let options = CreateMode::Persistent.with_acls(Acls::new(&acl));
     match client.create(dir, b"", &options).await {
         Ok(_) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
         Err(e) => Err(Error::denied(parent, Perm::Create, e)),
+    }
+}
+
+/// The ACL a new directory `dir` gets: `--acl`'s, or else a copy of its nearest existing
+/// ancestor's.
+async fn directory_acl(session: &Session, dir: &str) -> Result<Vec<Acl>, Error> {
+    if let Some(acl) = session.connection.security.directory_acl() {
+        return Ok(acl);
+    }
+    let mut below = dir;
+    loop {
+        let parent = znode::parent(below);
+        match retry_on_loss(|| session.client.get_acl(parent)).await {
+            Ok((acl, _)) => return inheritable(parent, acl),
+            Err(zookeeper_client::Error::NoNode) if parent != "/" => below = parent,
+            Err(zookeeper_client::Error::NoNode) => return Err(chroot_missing()),
+            Err(zookeeper_client::Error::NoAuth) => {
+                return Err(Error::Refused(format!(
+                    "{parent}: the ACL denies read (r) to this session, so the new lock directory cannot copy it; give --acl"
+                )));
+            }
+            Err(e) => return Err(Error::zk(parent, e)),
+        }
     }
 }
 
@@ -451,28 +449,6 @@ async fn holder_id(client: &zookeeper_client::Client, dir: &str, name: &str) -> 
         Ok((data, _)) => render::data_text(&data),
         Err(_) => "?".into(),
     }
-}
-
-/// Who holds `dir` (a lock, election or semaphore-leases directory): the first contender's
-/// (or lease's) id and how long its node has existed, e.g. `web-1 for 2m 4s`.
-pub async fn holder(session: &Session, dir: &str) -> Option<String> {
-    let client = &session.client;
-    let children = client.list_children(dir).await.ok()?;
-    let first = match contenders(children.clone()).first() {
-        Some(c) => c.name.clone(),
-        None => children
-            .iter()
-            .filter_map(|n| Some((lease_sequence(n)?, n)))
-            .min()?
-            .1
-            .clone(),
-    };
-    let (data, stat) = client.get_data(&format!("{dir}/{first}")).await.ok()?;
-    Some(format!(
-        "{} for {}",
-        render::data_text(&data),
-        render::age(stat.ctime)
-    ))
 }
 
 fn session_ended(state: SessionState, path: &str) -> Error {

@@ -39,7 +39,7 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
     }
     let session = Session::connect(connection, diag).await?;
     if args.holder {
-        let found = holder::holders(&session, &args.path).await;
+        let found = queue::holders(&session, &args.path).await;
         session.close(None, diag).await;
         return holder::show_holders(&args, found?);
     }
