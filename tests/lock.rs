@@ -641,6 +641,7 @@ fn idle_lock_directories_disappear_on_their_own() {
         zk.exists("/containers/kept"),
         "the run record's directory went"
     );
+    zk.assert_empty_soon("/containers/kept", Duration::from_secs(5));
 }
 
 /// The status line stays current: when the holder leaves and the next one takes over, a

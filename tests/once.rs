@@ -285,6 +285,7 @@ fn ls_shows_the_last_run() {
         "{}",
         json.stdout
     );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
 }
 
 /// A lost lock (its node deleted by an operator) exits 79 and is not recorded: the guarded
@@ -479,4 +480,5 @@ fn a_plain_cycle_sends_no_request_for_the_record() {
     let recorded = cycle(&["--record"]);
     assert!(plain <= 7, "a plain cycle sent {plain} requests");
     assert_eq!(recorded, plain + 3, "--record: {recorded}, plain: {plain}");
+    Zk::connect(&server.connect()).assert_empty_soon(&path, Duration::from_secs(5));
 }

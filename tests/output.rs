@@ -278,6 +278,8 @@ fn every_subcommand_speaks_the_json_vocabulary() {
     );
     zk.assert_empty_soon(&lock, Duration::from_secs(5));
     zk.assert_empty_soon(&election, Duration::from_secs(5));
+    zk.assert_empty_soon(&format!("{path}/leases"), Duration::from_secs(5));
+    zk.assert_empty_soon(&format!("{path}/locks"), Duration::from_secs(5));
 }
 
 /// Settings files: the server list from `$XDG_CONFIG_HOME/zklock/config`, the environment over
