@@ -68,6 +68,7 @@ fn floor() -> i32 {
     use zookeeper_client::{Acls, Client, CreateMode, LockOptions, LockPrefix, SessionState};
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (servers, dir, argv) = (&args[0], &args[1], &args[2..]);
+    let by_close = std::env::var_os("ZKLOCK_BENCH_FLOOR").is_some_and(|v| v == "close");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -96,8 +97,11 @@ fn floor() -> i32 {
             .status()
             .expect("spawn");
         let path = lock.lock_path().to_string();
-        // Delete explicitly and forget the guard, whose drop would send a second delete.
-        client.delete(&path, None).await.expect("delete");
+        // Delete explicitly (unless releasing by close, as zklock does) and forget the guard,
+        // whose drop would send a second delete.
+        if !by_close {
+            client.delete(&path, None).await.expect("delete");
+        }
         std::mem::forget(lock);
         drop(client);
         while states.changed().await != SessionState::Closed {}

@@ -150,9 +150,10 @@ impl Watches {
     }
 }
 
-/// One node's exists-watch: being set (and whether its request went out: it goes on the
-/// first poll), or set and waiting for an event.
+/// One node's exists-watch: to be set with the first probe, being set (and whether its
+/// request went out: it goes on the first poll), or set and waiting for an event.
 enum Watching {
+    Later,
     Arming(Arming, bool),
     Set(Pin<Box<dyn Future<Output = WatchedEvent>>>),
 }
@@ -186,12 +187,11 @@ pub async fn supervise(
         child.spare(w.pid());
     }
     signal::forward_to(child.pid());
+    // Set with the first probe: a command that ends before it (most cron jobs and scripts
+    // that take a lock briefly) costs no request beyond the bare protocol's.
     watches.0 = nodes
         .iter()
-        .map(|n| {
-            let arming = arm(&session.client, &n.path);
-            (n.path.clone(), Some(Watching::Arming(arming, false)))
-        })
+        .map(|n| (n.path.clone(), Some(Watching::Later)))
         .collect();
     let mut link = SessionLink {
         session,
@@ -271,8 +271,14 @@ struct SessionLink<'a> {
 }
 
 impl Link for SessionLink<'_> {
-    fn probe(&self) -> PendingProbe {
-        Box::pin(probe(&self.session.client, self.nodes, self.session.id))
+    fn probe(&mut self) -> PendingProbe {
+        let probing = Box::pin(probe(&self.session.client, self.nodes, self.session.id));
+        for (path, slot) in &mut self.watches.0 {
+            if matches!(slot, Some(Watching::Later)) {
+                *slot = Some(Watching::Arming(arm(&self.session.client, path), false));
+            }
+        }
+        probing
     }
 
     async fn alarm(&mut self) -> Alarm {
@@ -318,7 +324,7 @@ impl Link for SessionLink<'_> {
                             }
                         },
                     },
-                    None => continue,
+                    Some(Watching::Later) | None => continue,
                 };
                 return Poll::Ready(news);
             }
@@ -340,10 +346,9 @@ type Arming =
 
 /// Sets an exists-watch on our node.
 ///
-/// This is the one request per cycle that the bare protocol (create, list, delete, close) does
-/// not send, and it replaces the delete that closing the session makes unnecessary. It pays
-/// for itself: an operator's delete stops the command within a round trip instead of at the
-/// next probe.
+/// Sent with the first probe, so a command that ends sooner costs no request for it; from
+/// then on an operator's delete stops the command within a round trip instead of at the next
+/// probe. (Before the first probe, the probe itself is what notices a delete.)
 fn arm(client: &Client, path: &str) -> Arming {
     let (client, path) = (client.clone(), path.to_string());
     Box::pin(async move { client.check_and_watch_stat(&path).await })

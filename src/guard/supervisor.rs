@@ -19,7 +19,7 @@ pub trait Clock {
 /// What the supervisor needs from ZooKeeper.
 pub trait Link {
     /// Starts one probe (`sync` plus a stat of our node).
-    fn probe(&self) -> PendingProbe;
+    fn probe(&mut self) -> PendingProbe;
     /// The next news of the session or of our node that is not a probe's answer. Must be
     /// cancel-safe: the loop drops it whenever something else wakes it first.
     fn alarm(&mut self) -> impl Future<Output = Alarm>;

@@ -103,7 +103,7 @@ impl Clock for Fake {
 }
 
 impl Link for Fake {
-    fn probe(&self) -> PendingProbe {
+    fn probe(&mut self) -> PendingProbe {
         let sent_at = self.elapsed();
         let sent = self.now();
         let mut w = self.0.borrow_mut();
