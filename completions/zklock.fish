@@ -190,7 +190,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand ls" -l sasl-password-file 
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l acl -d 'ACL of every node zklock creates: open, creator (all rights to this session\'s identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor\'s ACL; contender nodes are read when authenticated, open when not]' -r
-complete -c zklock -n "__fish_zklock_using_subcommand ls" -s R -l recursive -d 'Every descendant, as full paths'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s R -l recursive -d 'Every descendant, as full paths, in tree order (each node followed by its descendants)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s d -l data -d 'Show each node\'s data'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s l -l long -d 'Type, owner session, version, sizes, mtime, and each contender\'s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l json -d 'One JSON document (data as UTF-8, or base64 when it is not)'

@@ -349,7 +349,7 @@ pub struct LsArgs {
     #[arg(value_name = "PATH", default_value = "/")]
     pub path: String,
 
-    /// Every descendant, as full paths
+    /// Every descendant, as full paths, in tree order (each node followed by its descendants)
     #[arg(short = 'R', long)]
     pub recursive: bool,
 

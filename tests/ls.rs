@@ -296,3 +296,42 @@ fn holder_says_who_holds_it_with_a_status() {
     zk.assert_empty_soon(&format!("{sem}/leases"), Duration::from_secs(5));
     zk.assert_empty_soon(&format!("{sem}/locks"), Duration::from_secs(5));
 }
+
+/// `ls -R` prints in tree order, each node followed by its descendants (`a`, `a/b`, then
+/// `a-x`, which a plain sort of the paths would put before `a/b`), and asks for the child
+/// lists of siblings in batches: a tree of 1,100 nodes costs a handful of requests. Without
+/// multiRead (the fallback for servers before 3.6, forced by a test hook) the listing is the
+/// same, one request per node.
+#[test]
+fn a_big_tree_is_listed_in_tree_order_with_a_few_batched_requests() {
+    let server = Server::standalone();
+    let zk = Zk::connect(&server.connect());
+    let path = unique_path("big");
+    let leaves = 1100;
+    zk.create(&format!("{path}/a/b"), b"");
+    for k in 0..leaves {
+        zk.create(&format!("{path}/a/l{k:04}"), b"");
+    }
+    zk.create(&format!("{path}/a-x"), b"");
+    zk.create(&format!("{path}/c"), b"");
+    let mut expected = vec![format!("{path}/a"), format!("{path}/a/b")];
+    expected.extend((0..leaves).map(|k| format!("{path}/a/l{k:04}")));
+    expected.extend([format!("{path}/a-x"), format!("{path}/c")]);
+    let listed = |fallback: bool| {
+        let before = server.received();
+        let mut command = zklock(&server.connect());
+        if fallback {
+            command.env("ZKLOCK_TEST_NO_MULTIREAD", "1");
+        }
+        let ran = run(command.args(["ls", "-R", &path]));
+        assert_eq!(ran.code, Some(0), "{ran:?}");
+        (ran.stdout, server.received() - before)
+    };
+    let (batched, few) = listed(false);
+    assert_eq!(batched.lines().collect::<Vec<_>>(), expected);
+    let (single, many) = listed(true);
+    assert_eq!(single, batched);
+    eprintln!("requests: {few} batched, {many} without multiRead");
+    assert!(few <= 10, "{few} requests");
+    assert!(many > leaves as u64, "{many} requests");
+}

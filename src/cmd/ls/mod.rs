@@ -10,16 +10,16 @@ use crate::cli::LsArgs;
 use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
-use crate::error::{Error, Perm};
+use crate::error::Error;
 use crate::out;
 use crate::queue::{self, Role};
-use crate::recipe;
 use crate::record::Record;
 use crate::render::{self, Json};
 use crate::znode;
 
 mod holder;
 mod long;
+mod tree;
 
 /// One listed znode.
 pub(super) struct Entry {
@@ -44,6 +44,13 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
         return holder::show_holders(&args, found?);
     }
     // The run record (§2.2) is PATH's own data: read only for -l and --json.
+    if !(args.long || args.data || args.json) {
+        let streamed = stream(&session, &args, diag).await;
+        session.close(None, diag).await;
+        // As ls(1): everything readable was listed, each unreadable node named on stderr, and
+        // the status says the listing is incomplete.
+        return Ok(if streamed? { 77 } else { 0 });
+    }
     let record = match args.long || args.json {
         true => Some(session.client.get_data(&args.path)),
         false => None,
@@ -89,75 +96,45 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
     })
 }
 
+/// Streams the names (`ls`, `ls -R`) as the walk finds them, flushing every 64 KiB: a
+/// listing of any size holds only the current branch. Returns whether a node was unreadable.
+async fn stream(session: &Session, args: &LsArgs, diag: &Diag) -> Result<bool, Error> {
+    let mut buf = String::new();
+    let denied = tree::walk(&session.client, args, false, diag, |found| {
+        buf.push_str(if args.recursive {
+            &found.path
+        } else {
+            found.name
+        });
+        buf.push('\n');
+        if buf.len() >= 64 * 1024 {
+            out::text(&buf)?;
+            buf.clear();
+        }
+        Ok(())
+    })
+    .await?;
+    out::text(&buf)?;
+    Ok(denied)
+}
+
+/// Collects every entry with the details `-d`, `-l` and `--json` show.
 async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry>, Error> {
     let client = &session.client;
     let mut entries = Vec::new();
-    let mut level = vec![args.path.clone()];
-    while !level.is_empty() {
-        // Requests go out when called, so issuing a whole level before awaiting pipelines it.
-        let pending: Vec<_> = level
-            .iter()
-            .map(|p| (p.clone(), client.list_children(p)))
-            .collect();
-        let mut next = Vec::new();
-        for (parent, children) in pending {
-            let mut names = match children.await {
-                Ok(names) => names,
-                // A node deleted between two levels of -R is not an error.
-                Err(zookeeper_client::Error::NoNode) if parent != args.path => continue,
-                // Nor one below that this session may not read: the rest is still listed.
-                Err(zookeeper_client::Error::NoAuth) if parent != args.path => {
-                    diag.warn(format_args!(
-                        "{parent}: not authorized to list its children"
-                    ));
-                    if let Some(entry) = entries.iter_mut().find(|e: &&mut Entry| e.path == parent)
-                    {
-                        entry.denied = true;
-                    }
-                    continue;
-                }
-                // `ls` of `/` under a chroot that does not exist: name the chroot.
-                Err(zookeeper_client::Error::NoNode)
-                    if parent == "/" && client.path().len() > 1 =>
-                {
-                    return Err(Error::NoSuchZnode(format!(
-                        "{} (the chroot of --servers)",
-                        client.path()
-                    )));
-                }
-                Err(e) => return Err(Error::denied(&parent, Perm::Read, e)),
-            };
-            queue::sort_queue_last(&mut names);
-            // A semaphore's leases are read against its N, recorded in the directory above.
-            let limit = if names.iter().any(|n| recipe::lease_sequence(n).is_some()) {
-                let semaphore = znode::parent(&parent);
-                let data = client.get_data(semaphore).await.ok();
-                data.and_then(|(data, _)| Record::parse(&data).0.limit)
-            } else {
-                None
-            };
-            let roles = queue::roles(&names, limit);
-            for name in names {
-                let path = znode::child(&parent, &name);
-                if args.recursive {
-                    next.push(path.clone());
-                }
-                let role = roles.get(&name).cloned();
-                entries.push(Entry {
-                    path,
-                    name,
-                    detail: None,
-                    denied: false,
-                    acl: None,
-                    role,
-                });
-            }
-        }
-        level = next;
-    }
-    if args.recursive {
-        entries.sort_by(|a, b| a.path.cmp(&b.path));
-    }
+    let roles = args.long || args.json;
+    tree::walk(client, args, roles, diag, |found| {
+        entries.push(Entry {
+            path: found.path,
+            name: found.name.to_string(),
+            detail: None,
+            denied: found.denied,
+            acl: None,
+            role: found.role,
+        });
+        Ok(())
+    })
+    .await?;
     if args.long || args.data || args.json {
         let pending: Vec<_> = entries.iter().map(|e| client.get_data(&e.path)).collect();
         for (entry, detail) in entries.iter_mut().zip(pending) {
