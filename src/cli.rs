@@ -28,7 +28,10 @@ command runs ends it by that signal, after cleanup.
 
 Settings: /etc/zklock/config, then ~/.config/zklock/config ($XDG_CONFIG_HOME), hold
 ZKLOCK_*=value lines (ZKLOCK_SERVERS=zk1:2181,zk2:2181); the environment overrides them and
-options override both."
+options override both.
+
+Manual: man zklock, and zklock-lock(1), zklock-elect(1), zklock-watch(1), zklock-ls(1)
+(installed by the .deb; in a source tree, man/*.1)."
     };
 }
 
@@ -71,6 +74,7 @@ the command's cgroup stop the command by the same deadline.";
     propagate_version = true,
     name = "zklock",
     version,
+    long_version = env!("ZKLOCK_LONG_VERSION"),
     override_usage = "zklock [OPTIONS] <PATH>... -- <COMMAND>...\n       zklock [OPTIONS] <SUBCOMMAND> ...",
     after_help = ROOT_HELP
 )]

@@ -324,6 +324,7 @@ fn crowd_in(mode: Mode, curator: bool, n: usize, server: &Server) -> CrowdRun {
 enum Tool {
     Zklock,
     Floor,
+    FloorClose,
     Kazoo,
     Curator,
     Flock,
@@ -334,6 +335,7 @@ impl Tool {
         match self {
             Tool::Zklock => "zklock",
             Tool::Floor => "floor (zookeeper-client Client::lock)",
+            Tool::FloorClose => "floor releasing by close",
             Tool::Kazoo => "kazoo Lock (python3)",
             Tool::Curator => "Curator InterProcessMutex (java)",
             Tool::Flock => "flock(1), local only",
@@ -348,9 +350,10 @@ impl Tool {
                 c.args(["-s", servers, path, "--"]);
                 c
             }
-            Tool::Floor => {
+            Tool::Floor | Tool::FloorClose => {
                 let mut c = Command::new(std::env::current_exe().expect("exe"));
-                c.env("ZKLOCK_BENCH_FLOOR", "1").args([servers, path]);
+                let release = if self == Tool::Floor { "1" } else { "close" };
+                c.env("ZKLOCK_BENCH_FLOOR", release).args([servers, path]);
                 c
             }
             Tool::Kazoo => {
@@ -412,14 +415,19 @@ fn timed(command: Command) -> (Duration, u64) {
         .arg(program)
         .args(args)
         .envs(envs);
+    let errors = tempfile("stderr");
     wrapped
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(std::fs::File::create(&errors).expect("stderr file"));
     let started = Instant::now();
     let status = wrapped.status().expect("run");
     let elapsed = started.elapsed();
-    assert!(status.success(), "{command:?} failed: {status}");
+    assert!(
+        status.success(),
+        "{command:?} failed: {status}\n{}",
+        read(&errors)
+    );
     let rss = read(&rss_file)
         .lines()
         .last()
@@ -464,6 +472,7 @@ struct Contended {
     handoff_p50_ms: f64,
     handoff_p99_ms: f64,
     max_watches: u64,
+    requests_per_contender: f64,
 }
 
 /// Starts `n` contenders at once, each running the stamp command; checks that their critical
@@ -480,14 +489,16 @@ fn contended(tool: Tool, n: usize, server: &Server, scratch: &Path) -> Contended
     let max_watches = {
         let (done, port) = (done.clone(), server.port);
         std::thread::spawn(move || {
-            let mut max = 0;
+            let (mut max, mut samples) = (0, 0);
             while !done.load(Ordering::SeqCst) {
                 max = max.max(total_watches(port));
+                samples += 1;
                 std::thread::sleep(Duration::from_millis(50));
             }
-            max
+            (max, samples)
         })
     };
+    let received = server.received();
     let started = Instant::now();
     let children: Vec<_> = (0..n)
         .map(|_| {
@@ -505,7 +516,9 @@ fn contended(tool: Tool, n: usize, server: &Server, scratch: &Path) -> Contended
     }
     let total = started.elapsed();
     done.store(true, Ordering::SeqCst);
-    let max_watches = max_watches.join().unwrap_or(0);
+    let (max_watches, samples) = max_watches.join().unwrap_or((0, 0));
+    // Less the server's count of the watch sampler's and this count's own 4lw requests.
+    let requests = server.received().saturating_sub(received + samples + 1);
     let stamps = stamps(&log);
     assert_eq!(
         stamps.len(),
@@ -531,6 +544,7 @@ fn contended(tool: Tool, n: usize, server: &Server, scratch: &Path) -> Contended
         handoff_p50_ms: percentile(handoffs.clone(), 0.5),
         handoff_p99_ms: percentile(handoffs, 0.99),
         max_watches,
+        requests_per_contender: requests as f64 / n as f64,
     }
 }
 
@@ -547,6 +561,7 @@ fn bench() {
     let tools = [
         Tool::Zklock,
         Tool::Floor,
+        Tool::FloorClose,
         Tool::Kazoo,
         Tool::Curator,
         Tool::Flock,
@@ -570,7 +585,7 @@ fn bench() {
 
     // Packets the server received per uncontended cycle.
     let mut packets = Vec::new();
-    for tool in [Tool::Zklock, Tool::Floor, Tool::Kazoo] {
+    for tool in [Tool::Zklock, Tool::Floor, Tool::FloorClose, Tool::Kazoo] {
         let per: Vec<f64> = (0..10)
             .map(|_| {
                 let before = server.received();
@@ -583,23 +598,225 @@ fn bench() {
 
     let mut crowd = Vec::new();
     for n in [50, 200] {
-        for tool in [Tool::Zklock, Tool::Floor, Tool::Kazoo] {
+        for tool in [Tool::Zklock, Tool::Floor, Tool::FloorClose, Tool::Kazoo] {
             crowd.push((n, tool, contended(tool, n, &server, &scratch)));
         }
     }
 
     let modes = modes_crowds(&server);
+    let listings = listings(&server);
 
     let freeze = freeze_to_stop(&server);
     let size = std::fs::metadata(env!("CARGO_BIN_EXE_zklock"))
         .map(|m| m.len())
         .unwrap_or(0);
     let mut report = report(&tools, &medians, &rss, &packets, &crowd, &freeze, size);
+    report.push_str(&listings_report(&listings));
     report.push_str(&modes_report(&modes));
+    let misses = hot_path_targets(&medians, &packets, &crowd, &listings);
+    report.push_str("\nThe hot path's targets (issue #15) in this run:\n");
+    for (line, _) in &misses {
+        let _ = writeln!(report, "- {line}");
+    }
     print!("{report}");
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench.md");
     std::fs::write(&out, &report).expect("report");
     println!("(also written to {})", out.display());
+    let missed: Vec<&String> = misses
+        .iter()
+        .filter(|(_, met)| !met)
+        .map(|(l, _)| l)
+        .collect();
+    assert!(missed.is_empty(), "targets missed: {missed:#?}");
+}
+
+/// Each target of the hot path, in words, and whether this run met it.
+fn hot_path_targets(
+    medians: &[f64],
+    packets: &[(Tool, f64)],
+    crowd: &[(usize, Tool, Contended)],
+    listings: &[Listing],
+) -> Vec<(String, bool)> {
+    let mut t = Vec::new();
+    let (zk, floor, by_close) = (medians[0], medians[1], medians[2]);
+    t.push((
+        format!(
+            "one cycle: zklock / floor releasing by close = {:.2} (target ≤ 1.00; zklock / floor deleting = {:.2})",
+            zk / by_close,
+            zk / floor
+        ),
+        zk <= by_close,
+    ));
+    let count = |tool| {
+        packets
+            .iter()
+            .find(|(t, _)| *t == tool)
+            .map_or(0.0, |p| p.1)
+    };
+    let (zp, cp) = (count(Tool::Zklock), count(Tool::FloorClose));
+    t.push((
+        format!("requests per cycle: zklock {zp}, floor releasing by close {cp} (target ≤ floor)"),
+        zp <= cp,
+    ));
+    let of = |tool| {
+        crowd
+            .iter()
+            .find(|(n, t, _)| *n == 200 && *t == tool)
+            .map(|(_, _, c)| c)
+    };
+    if let (Some(z), Some(f)) = (of(Tool::Zklock), of(Tool::FloorClose)) {
+        let total = z.total.as_secs_f64() / f.total.as_secs_f64();
+        let p50 = z.handoff_p50_ms / f.handoff_p50_ms;
+        t.push((
+            format!("200 contenders, total: zklock / floor releasing by close = {total:.2} (target ≤ 1.10)"),
+            total <= 1.10,
+        ));
+        t.push((
+            format!(
+                "200 contenders, hand-off p50: {p50:.2} × the floor's (target ≤ 1.10); p99 {:.1} ms against {:.1} ms",
+                z.handoff_p99_ms, f.handoff_p99_ms
+            ),
+            p50 <= 1.10,
+        ));
+        t.push((
+            format!(
+                "200 contenders, requests per contender: zklock {:.1}, floor {:.1} (target ≤ floor)",
+                z.requests_per_contender, f.requests_per_contender
+            ),
+            z.requests_per_contender <= f.requests_per_contender,
+        ));
+    }
+    for l in listings {
+        let ratio = l.zklock_ms / l.kazoo_ms;
+        t.push((
+            format!("{}: zklock / kazoo = {ratio:.3} (target ≤ 0.25)", l.what),
+            ratio <= 0.25,
+        ));
+        let mib = l.zklock_kib as f64 / 1024.0;
+        t.push((
+            format!("{}: zklock's peak RSS {mib:.1} MiB (target ≤ 10)", l.what),
+            mib <= 10.0,
+        ));
+    }
+    t
+}
+
+/// `ls` of 20,000 nodes: zklock against kazoo doing the same, medians of 5 runs.
+struct Listing {
+    what: &'static str,
+    zklock_ms: f64,
+    kazoo_ms: f64,
+    zklock_kib: u64,
+    kazoo_kib: u64,
+}
+
+const KAZOO_MAKE: &str = r#"
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+level = [sys.argv[2]]
+zk.ensure_path(sys.argv[2])
+for fan in [int(x) for x in sys.argv[3].split("x")]:
+    made = [p + "/n%04d" % i for p in level for i in range(fan)]
+    for k in range(0, len(made), 2000):
+        for a in [zk.create_async(p, b"x") for p in made[k:k + 2000]]:
+            a.get()
+    level = made
+zk.stop(); zk.close()
+"#;
+
+/// kazoo's `ls -R`: pipelined level by level (every getChildren of a level sent before any
+/// answer is read), then sorted and printed.
+const KAZOO_TREE: &str = r#"
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+out, level = [], [sys.argv[2]]
+while level:
+    asked = [(p, zk.get_children_async(p)) for p in level]
+    level = [p + "/" + c for p, a in asked for c in a.get()]
+    out.extend(level)
+out.sort()
+sys.stdout.write("".join(p + "\n" for p in out))
+zk.stop(); zk.close()
+"#;
+
+const KAZOO_FLAT: &str = r#"
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+sys.stdout.write("".join(c + "\n" for c in sorted(zk.get_children(sys.argv[2]))))
+zk.stop(); zk.close()
+"#;
+
+fn listings(server: &Server) -> Vec<Listing> {
+    let servers = server.connect();
+    let mut made = peers::python(KAZOO_MAKE);
+    made.args([&servers, "/bench/tree", "20x20x50"]);
+    assert!(made.status().expect("kazoo").success(), "tree made");
+    let mut made = peers::python(KAZOO_MAKE);
+    made.args([&servers, "/bench/flat", "20000"]);
+    assert!(made.status().expect("kazoo").success(), "flat node made");
+    let cases = [
+        (
+            "`ls -R` of a tree of 20,420 nodes (20 × 20 × 50)",
+            "/bench/tree",
+            true,
+        ),
+        (
+            "`ls` of one node with 20,000 children",
+            "/bench/flat",
+            false,
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(what, path, recursive)| {
+            let (mut zk_ms, mut kazoo_ms, mut zk_kib, mut kazoo_kib) = (vec![], vec![], 0, 0);
+            for _ in 0..5 {
+                let mut z = Command::new(env!("CARGO_BIN_EXE_zklock"));
+                z.args(["-s", &servers, "ls"]);
+                if recursive {
+                    z.arg("-R");
+                }
+                z.arg(path);
+                let (elapsed, kib) = timed(z);
+                zk_ms.push(elapsed.as_secs_f64() * 1e3);
+                zk_kib = zk_kib.max(kib);
+                let mut k = peers::python(if recursive { KAZOO_TREE } else { KAZOO_FLAT });
+                k.args([&servers, path]);
+                let (elapsed, kib) = timed(k);
+                kazoo_ms.push(elapsed.as_secs_f64() * 1e3);
+                kazoo_kib = kazoo_kib.max(kib);
+            }
+            Listing {
+                what,
+                zklock_ms: median(zk_ms),
+                kazoo_ms: median(kazoo_ms),
+                zklock_kib: zk_kib,
+                kazoo_kib,
+            }
+        })
+        .collect()
+}
+
+fn listings_report(listings: &[Listing]) -> String {
+    let mut r = String::from(
+        "\n| listing (median of 5, output to /dev/null) | zklock | kazoo | zklock / kazoo | peak RSS zklock | peak RSS kazoo |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for l in listings {
+        let _ = writeln!(
+            r,
+            "| {} | {:.0} ms | {:.0} ms | {:.3} | {:.1} MiB | {:.1} MiB |",
+            l.what,
+            l.zklock_ms,
+            l.kazoo_ms,
+            l.zklock_ms / l.kazoo_ms,
+            l.zklock_kib as f64 / 1024.0,
+            l.kazoo_kib as f64 / 1024.0
+        );
+    }
+    r
 }
 
 /// Seconds from freezing zklock's connection to its command being dead, as fractions of T.
@@ -646,7 +863,7 @@ fn report(
     freeze: &[f64],
     size: u64,
 ) -> String {
-    let (zk, floor, kazoo) = (medians[0], medians[1], medians[2]);
+    let (zk, floor, kazoo) = (medians[0], medians[1], medians[3]);
     let mut r = String::new();
     let _ = writeln!(
         r,
@@ -672,18 +889,19 @@ fn report(
     }
     let _ = writeln!(
         r,
-        "\n| contenders started at once | tool | total | hand-offs/s | hand-off p50 | p99 | max server watches |\n|---:|---|---:|---:|---:|---:|---:|"
+        "\n| contenders started at once | tool | total | hand-offs/s | hand-off p50 | p99 | max server watches | requests each |\n|---:|---|---:|---:|---:|---:|---:|---:|"
     );
     for (n, tool, c) in crowd {
         let _ = writeln!(
             r,
-            "| {n} | {} | {:.2} s | {:.0} | {:.2} ms | {:.2} ms | {} |",
+            "| {n} | {} | {:.2} s | {:.0} | {:.2} ms | {:.2} ms | {} | {:.1} |",
             tool.name(),
             c.total.as_secs_f64(),
             c.handoffs_per_s,
             c.handoff_p50_ms,
             c.handoff_p99_ms,
-            c.max_watches
+            c.max_watches,
+            c.requests_per_contender
         );
     }
     let zk50 = crowd
@@ -694,7 +912,7 @@ fn report(
         .iter()
         .find(|(n, t, _)| *n == 50 && *t == Tool::Floor)
         .map(|(_, _, c)| c.total.as_secs_f64());
-    let _ = writeln!(r, "\nTargets in this run:");
+    let _ = writeln!(r, "\nEarlier issues' targets in this run:");
     let _ = writeln!(
         r,
         "- single cycle: zklock / floor = {:.2} (target ≤ 1.25); zklock / kazoo = {:.3} (target ≤ 0.15)",

@@ -12,6 +12,7 @@ command -v javac >/dev/null 2>&1 || need="$need default-jdk-headless"
 command -v man >/dev/null 2>&1 || need="$need man-db"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v faketime >/dev/null 2>&1 || need="$need faketime"
+command -v dpkg-shlibdeps >/dev/null 2>&1 || need="$need dpkg-dev"
 if [ -n "$need" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need
@@ -20,4 +21,15 @@ command -v cargo >/dev/null 2>&1 || { echo "tests/run.sh: needs a Rust toolchain
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
+
+# The Debian package, for tests/package.rs (skipped, saying so, when there is none).
+if ! cargo deb --version >/dev/null 2>&1; then
+    cargo install --locked cargo-deb ||
+        echo "tests/run.sh: cargo-deb did not install; the package test will be skipped" >&2
+fi
+if cargo deb --version >/dev/null 2>&1; then
+    rm -f target/debian/zklock_*.deb
+    cargo deb --quiet
+fi
+
 cargo test --all-targets

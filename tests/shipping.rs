@@ -59,10 +59,15 @@ fn root() -> PathBuf {
 
 /// Every generated file: its path under the crate root and its content.
 fn generate() -> Vec<(PathBuf, Vec<u8>)> {
-    let mut cmd = Cli::command();
+    // The pages and completions name the version only: `--version`'s commit would make them
+    // stale at every commit.
+    let version = env!("CARGO_PKG_VERSION");
+    let mut cmd = Cli::command().long_version(version);
     cmd.build();
     // The man pages list no zklock-help(1): there is none.
-    let mut root = Cli::command().disable_help_subcommand(true);
+    let mut root = Cli::command()
+        .long_version(version)
+        .disable_help_subcommand(true);
     root.build();
     let mut files = vec![(PathBuf::from("man/zklock.1"), man_page(root, "zklock"))];
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
@@ -309,14 +314,38 @@ fn help_and_version() {
             "{sub}: {text}"
         );
     }
+    // `zklock --help` ends with where the man pages are.
     let out = std::process::Command::new(bin)
-        .arg("--version")
+        .arg("--help")
         .output()
         .expect("runs");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("zklock {}\n", env!("CARGO_PKG_VERSION"))
+    let help = String::from_utf8_lossy(&out.stdout);
+    let end: Vec<&str> = help.trim_end().lines().rev().take(2).collect();
+    assert!(
+        end[1].starts_with("Manual: man zklock,") && end[0].contains("man/*.1"),
+        "{help}"
     );
+    // -V: the version; --version: with the commit, for a build from this git checkout.
+    let version = |flag: &str| {
+        let out = std::process::Command::new(bin)
+            .arg(flag)
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let short = format!("zklock {}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(version("-V"), format!("{short}\n"));
+    let head = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR")])
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(commit) => assert_eq!(version("--version"), format!("{short} (commit {commit})\n")),
+        None => assert_eq!(version("--version"), format!("{short}\n")),
+    }
 }
 
 /// README's exit-status table, `--help`'s summary and the man pages (above) all come from
