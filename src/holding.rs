@@ -15,7 +15,7 @@ use crate::guard::{self, Ending, Stopping, Watches};
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::queue;
-use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
+use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe, WaitHooks};
 use crate::record::{self, Held, LastRun};
 use crate::render;
 use crate::semaphore;
@@ -75,9 +75,11 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
         interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     let mut nodes = Vec::new();
     let mut watches = Watches::default();
+    let mut helpers = None;
     let outcome = hold(
         &mut session,
         &plan,
+        &mut helpers,
         &mut nodes,
         &mut signals,
         &mut watches,
@@ -88,7 +90,16 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     // Closing the session removes every node of ours, those of paths not yet acquired too.
     let own: Vec<String> = nodes.iter().map(|n: &OwnNode| n.path.clone()).collect();
     watches.settle();
-    session.close_then_drop(&own, watches, diag).await;
+    let closing = session.close_then_drop(&own, watches, diag);
+    // The command's cgroup is empty by now (or was never used): removed while the close is
+    // on its way, not before it.
+    let cleaning = async {
+        tokio::task::yield_now().await;
+        if let Some(helpers) = &helpers {
+            helpers.remove_cgroup();
+        }
+    };
+    tokio::join!(closing, cleaning);
     diag.info(format_args!(
         "released {} in {}",
         plan.paths.join(" "),
@@ -97,17 +108,74 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     outcome
 }
 
+/// What the command runs with besides zklock: its cgroup, where one can be made, and the
+/// watchdog that kills it should zklock stop or die (SPEC §2). Made just before the command
+/// starts when the lock is free at once, and while waiting otherwise, so that a hand-off
+/// does not pay for them (about 0.7 ms); `-n` conflicts never make them.
+struct Helpers {
+    cgroup: Option<&'static Cgroup>,
+    watchdog: Option<Watchdog>,
+}
+
+impl Helpers {
+    fn start(cgroup: CgroupUse, diag: &Diag) -> Result<Helpers, Error> {
+        let cgroup = match cgroup {
+            CgroupUse::Never => None,
+            how => match Cgroup::create() {
+                Ok(cgroup) => {
+                    diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
+                    Some(cgroup)
+                }
+                Err(why) if how == CgroupUse::Insist => {
+                    diag.warn(format_args!("no cgroup for the command: {why}"));
+                    None
+                }
+                Err(why) => {
+                    diag.debug(format_args!("no cgroup for the command: {why}"));
+                    None
+                }
+            },
+        };
+        // Test hook for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG;
+        // never set it.
+        let watchdog = match std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG") {
+            None => {
+                let w = Watchdog::start(cgroup).map_err(|e| {
+                    if let Some(c) = cgroup {
+                        c.remove();
+                    }
+                    Error::Other(format!("cannot start the watchdog: {e}"))
+                })?;
+                diag.debug(format_args!("watchdog pid {}", w.pid()));
+                Some(w)
+            }
+            Some(_) => None,
+        };
+        Ok(Helpers { cgroup, watchdog })
+    }
+
+    /// Once the command and all it left are gone, or it never ran. (The watchdog removes it
+    /// too, should zklock die first.)
+    fn remove_cgroup(&self) {
+        if let Some(cgroup) = self.cgroup {
+            cgroup.remove();
+        }
+    }
+}
+
 /// Creates our node in `path` (recorded in `nodes` at once, so the close removes it on any
-/// early exit) and waits our turn. The send time of the create, or None when patience ran out.
+/// early exit) and waits our turn. The latest send time that proved the session alive (the
+/// create's, or a later sync's), or None when patience ran out.
 async fn take_lock(
     session: &mut Session,
     path: &str,
     plan: &Plan,
+    helpers: &mut Option<Helpers>,
     nodes: &mut Vec<OwnNode>,
     diag: &Diag,
 ) -> Result<Option<BootTime>, Error> {
     let started = Instant::now();
-    let (node, sent, listed) =
+    let (node, mut sent, listed) =
         recipe::create_then_list(session, path, plan.recipe, &plan.id, true).await?;
     diag.info(format_args!(
         "created {} in {}",
@@ -115,8 +183,19 @@ async fn take_lock(
         render::duration(started.elapsed())
     ));
     nodes.push(node.clone());
+    // A waiter makes the command's helpers while it waits, not at the hand-off.
+    let mut prepare = || {
+        if helpers.is_none() {
+            *helpers = Some(Helpers::start(plan.cgroup, diag)?);
+        }
+        Ok(())
+    };
+    let hooks = WaitHooks {
+        proof: Some(&mut sent),
+        on_wait: Some(&mut prepare),
+    };
     Ok(
-        match recipe::acquire(session, path, &node, plan.patience, listed, diag).await? {
+        match recipe::acquire(session, path, &node, plan.patience, listed, hooks, diag).await? {
             Acquired::Held { .. } => Some(sent),
             Acquired::Conflict => None,
         },
@@ -129,6 +208,7 @@ async fn take_lock(
 async fn hold(
     session: &mut Session,
     plan: &Plan,
+    helpers: &mut Option<Helpers>,
     nodes: &mut Vec<OwnNode>,
     signals: &mut Listener,
     watches: &mut Watches,
@@ -151,7 +231,7 @@ async fn hold(
                     semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag)
                         .await
                 }
-                None => take_lock(session, path, plan, nodes, diag).await,
+                None => take_lock(session, path, plan, helpers, nodes, diag).await,
             }
         };
         let taken = tokio::select! {
@@ -183,6 +263,9 @@ async fn hold(
         false => None,
     };
     if !lease.is_fresh(BootTime::now()) {
+        diag.debug(format_args!(
+            "the lease is older than 0.2 T: probing before the command starts"
+        ));
         let refreshed = tokio::select! {
             refreshed = guard::refresh(session, nodes, &mut lease, diag) => refreshed,
             sig = signals.terminating() => return Err(Error::Interrupted(sig)),
@@ -207,40 +290,12 @@ async fn hold(
     if plan.recipe == Recipe::Latch {
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
-    let cgroup = match plan.cgroup {
-        CgroupUse::Never => None,
-        how => match Cgroup::create() {
-            Ok(cgroup) => {
-                diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
-                Some(cgroup)
-            }
-            Err(why) if how == CgroupUse::Insist => {
-                diag.warn(format_args!("no cgroup for the command: {why}"));
-                None
-            }
-            Err(why) => {
-                diag.debug(format_args!("no cgroup for the command: {why}"));
-                None
-            }
-        },
+    // Made now when the lock was free at once; a waiter made them while it waited.
+    let helpers: &Helpers = match helpers {
+        Some(made) => made,
+        None => helpers.insert(Helpers::start(plan.cgroup, diag)?),
     };
-    // Forked only now, when a command is about to run: waiters and -n conflicts never pay for
-    // it, and a crowd of contenders does not start a crowd of helpers. Test hook for the
-    // negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG; never set it.
-    let watchdog = match std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG") {
-        None => {
-            let w = Watchdog::start(cgroup)
-                .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?;
-            diag.debug(format_args!("watchdog pid {}", w.pid()));
-            Some(w)
-        }
-        Some(_) => None,
-    };
-    let mut child = child::spawn(&plan.argv, &env, cgroup).inspect_err(|_| {
-        if let Some(cgroup) = cgroup {
-            cgroup.remove();
-        }
-    })?;
+    let mut child = child::spawn(&plan.argv, &env, helpers.cgroup)?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     let started = Instant::now();
     let ending = guard::supervise(
@@ -250,7 +305,7 @@ async fn hold(
         &mut child,
         signals,
         plan.stopping,
-        watchdog.as_ref(),
+        helpers.watchdog.as_ref(),
         watches,
         diag,
     )

@@ -343,7 +343,22 @@ pub enum Acquired {
     Conflict,
 }
 
+/// What `acquire`'s caller asks of the wait.
+#[derive(Default)]
+pub struct WaitHooks<'a> {
+    /// The lease's proof, kept renewed by the looks at the queue.
+    pub proof: Option<&'a mut BootTime>,
+    /// Work for the wait (making the command's helpers, so the hand-off does not pay for it).
+    pub on_wait: Option<&'a mut dyn FnMut() -> Result<(), Error>>,
+}
+
 /// Waits until `own` is the lowest contender in `dir`, watching only its predecessor.
+///
+/// `hooks.on_wait` runs once, when it turns out we must wait. `hooks.proof`, when given, is
+/// the latest send time known to have reached a live session (the create's, at first). A look at the queue after a wait goes out behind a `sync` once that proof is T/10
+/// old: its answer proves the session alive at the leader when it was sent, and the listing
+/// behind it that our node is still there, so `proof` moves on and a waiter that becomes the
+/// holder starts its command without a round trip to refresh its lease.
 ///
 /// Neither signals nor `--wait`'s deadline are watched here: the caller races the whole of it
 /// (retries after a lost connection included) against both, and may drop it at any await.
@@ -353,8 +368,13 @@ pub async fn acquire(
     own: &OwnNode,
     patience: Patience,
     listed: Option<Vec<String>>,
+    hooks: WaitHooks<'_>,
     diag: &Diag,
 ) -> Result<Acquired, Error> {
+    let WaitHooks {
+        mut proof,
+        mut on_wait,
+    } = hooks;
     // The first look may come with the create (`create_then_list`).
     let mut listed = listed;
     let _status = diag.status_line();
@@ -365,9 +385,31 @@ pub async fn acquire(
         let client = session.client.clone();
         let children = match listed.take() {
             Some(children) => children,
-            None => retry_on_loss(|| client.list_children(dir))
-                .await
-                .map_err(|e| Error::denied(dir, Perm::Read, e))?,
+            None => loop {
+                let sent = BootTime::now();
+                // Requests go out when called: the listing right behind the sync.
+                let stale = proof
+                    .as_ref()
+                    .is_some_and(|p| sent >= **p + session.timeout / 10);
+                let sync = stale.then(|| client.sync(dir));
+                let listing = client.list_children(dir);
+                let synced = match sync {
+                    Some(sync) => sync.await.is_ok(),
+                    None => false,
+                };
+                match listing.await {
+                    Ok(children) => {
+                        if let Some(proof) = proof.as_mut().filter(|_| synced)
+                            && children.contains(&own.name)
+                        {
+                            **proof = (**proof).max(sent);
+                        }
+                        break children;
+                    }
+                    Err(e) if lost_connection(&e) => continue,
+                    Err(e) => return Err(Error::denied(dir, Perm::Read, e)),
+                }
+            },
         };
         let queue = contenders(children);
         let Some(pos) = queue.iter().position(|c| c.name == own.name) else {
@@ -381,6 +423,9 @@ pub async fn acquire(
         };
         if let Patience::None = patience {
             return Ok(Acquired::Conflict);
+        }
+        if let Some(on_wait) = on_wait.take() {
+            on_wait()?;
         }
         let predecessor = format!("{dir}/{}", blocking.name);
         diag.info(format_args!("waiting {pos} behind {predecessor}"));

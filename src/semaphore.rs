@@ -32,8 +32,17 @@ pub async fn acquire(
     let (mutex, _, listed) =
         recipe::create_then_list(session, &mutex_dir, Recipe::Lock, id, true).await?;
     created.push(mutex.clone());
-    if let Acquired::Conflict =
-        recipe::acquire(session, &mutex_dir, &mutex, patience, listed, diag).await?
+    // The lease's proof comes from the lease node's create below, not from the mutex.
+    if let Acquired::Conflict = recipe::acquire(
+        session,
+        &mutex_dir,
+        &mutex,
+        patience,
+        listed,
+        Default::default(),
+        diag,
+    )
+    .await?
     {
         return Ok(None);
     }

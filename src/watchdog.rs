@@ -3,8 +3,9 @@
 //!
 //! zklock's own guard stops the command before the lease runs out, but only while zklock runs:
 //! a zklock that is stopped (SIGSTOP, a debugger, starvation) or killed (OOM killer, SIGKILL)
-//! would leave its command running while the lock passes to the next holder. So just before it
-//! starts the command, zklock forks this helper into a session of its own. They share one
+//! would leave its command running while the lock passes to the next holder. So before it
+//! starts the command (while it waits, for a waiter), zklock forks this helper into a session
+//! of its own. They share one
 //! anonymous page: zklock publishes the command's process group and the lease's SIGKILL
 //! deadline (CLOCK_BOOTTIME), moving the deadline on with every answered probe, which is a
 //! plain atomic store.

@@ -684,3 +684,45 @@ fn the_status_line_follows_a_change_of_holder() {
     second.wait_timeout(Duration::from_secs(10)).expect("stops");
     zk.assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// A waiter that waited longer than its lease's freshness (0.2 T, 2 s here) starts its command
+/// without a round trip to refresh it: its look at the queue after the holder left went out
+/// behind a `sync`, whose answer renewed the lease. (-vv names the refresh when there is one.)
+/// It made the command's watchdog while it waited, not at the hand-off; a `-n` conflict makes
+/// none.
+#[test]
+fn a_waiter_that_becomes_the_holder_needs_no_refresh() {
+    let path = unique_path("handoff-fresh");
+    let holder = hold(&servers(), &path, "handoff-fresh");
+    let started = std::time::Instant::now();
+    let waiter = Background::spawn(zklock(&servers()).args(["-vv", &path, "--", "true"]));
+    let zk = Zk::connect(&servers());
+    zk.wait_children(&path, 2, Duration::from_secs(15));
+    let conflict = run(zklock(&servers()).args(["-vv", "-n", &path, "--", "true"]));
+    assert_eq!(conflict.code, Some(75), "{conflict:?}");
+    assert!(
+        !conflict.stderr.contains("watchdog pid"),
+        "{}",
+        conflict.stderr
+    );
+    // The lease must be older than 0.2 T when the holder goes: that is what is tested.
+    assert!(eventually(Duration::from_secs(10), || started.elapsed()
+        > Duration::from_millis(2500)));
+    holder.release();
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(20))
+        .expect("the waiter runs");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let at = |text: &str| ran.stderr.find(text);
+    assert!(
+        at("watchdog pid").is_some() && at("watchdog pid") < at("holding the lock"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !ran.stderr.contains("probing before the command starts"),
+        "{}",
+        ran.stderr
+    );
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
+}

@@ -233,13 +233,6 @@ impl Child {
         group || contained || own_children().into_iter().any(|pid| pid != self.spare)
     }
 
-    /// Removes the command's cgroup once it is empty.
-    pub fn remove_cgroup(&self) {
-        if let Some(cgroup) = self.cgroup {
-            cgroup.remove();
-        }
-    }
-
     /// Sends `sig` (and SIGCONT) to everything of the command: its group, its cgroup, and
     /// every other child of zklock but the spared one, with their own process groups. What
     /// stops the command for the lease, and what it left behind when it exits.

@@ -212,7 +212,6 @@ pub async fn supervise(
     .await;
     signal::forward_to(0);
     child.take_back_terminal();
-    child.remove_cgroup();
     if let Some(w) = watchdog {
         w.stand_down();
     }
