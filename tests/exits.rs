@@ -264,3 +264,58 @@ fn the_wait_ends_on_time_even_while_requests_hang() {
     // The server expires the waiter's session, and its node goes.
     zk.assert_empty_soon(&path, Duration::from_secs(30));
 }
+
+/// The command starts with no signal blocked, ignored or handled: zklock's handlers (HUP,
+/// QUIT, ... which it forwards) and what it ignores (job control, SIGPIPE) are back at their
+/// defaults, even when zklock was started with HUP and QUIT ignored (nohup). With a cgroup
+/// and without, whichever way zklock spawned it.
+#[test]
+fn the_command_starts_with_clean_signal_dispositions() {
+    let path = unique_path("signal-dispositions");
+    for cgroup in ["--cgroup", "--no-cgroup"] {
+        let zklock = format!(
+            "{} -s {} {cgroup} {path} -- cat /proc/self/status",
+            env!("CARGO_BIN_EXE_zklock"),
+            servers()
+        );
+        let ran = run(std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("trap '' HUP QUIT; exec {zklock}")));
+        assert_eq!(ran.code, Some(0), "{ran:?}");
+        let masks: Vec<&str> = ran
+            .stdout
+            .lines()
+            .filter(|l| {
+                l.starts_with("SigBlk") || l.starts_with("SigIgn") || l.starts_with("SigCgt")
+            })
+            .collect();
+        assert_eq!(
+            masks,
+            [
+                "SigBlk:\t0000000000000000",
+                &format!("SigIgn:\t{:016x}", inherited_ignored()),
+                "SigCgt:\t0000000000000000"
+            ],
+            "{cgroup}: {ran:?}"
+        );
+    }
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}
+
+/// What this test's own environment ignores and the command rightly inherits, less what
+/// zklock handles or ignores itself (HUP, QUIT, job control, PIPE).
+fn inherited_ignored() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    let ours = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:\t"))
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        .expect("SigIgn");
+    let bit = |sig: i32| 1u64 << (sig - 1);
+    ours & !(bit(libc::SIGHUP)
+        | bit(libc::SIGQUIT)
+        | bit(libc::SIGPIPE)
+        | bit(libc::SIGTSTP)
+        | bit(libc::SIGTTIN)
+        | bit(libc::SIGTTOU))
+}

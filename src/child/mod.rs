@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::cgroup::Cgroup;
 
-mod into_cgroup;
+mod clone3;
 use crate::error::Error;
 use crate::signal::Signal;
 
@@ -60,13 +60,11 @@ pub fn spawn(
         return Err(Error::Usage("no command given".into()));
     };
     let terminal = owns_terminal();
-    if let Some(cgroup) = cgroup {
-        match into_cgroup::spawn(program, args, env, cgroup, terminal) {
-            Ok(pid) => return Ok(started(pid, terminal, Some(cgroup))),
-            Err(into_cgroup::Failed::Exec(e)) => return Err(not_started(program, e)),
-            // An old kernel: move the child in between fork and exec instead (slower).
-            Err(into_cgroup::Failed::Clone) => {}
-        }
+    match clone3::spawn(program, args, env, cgroup.map(|c| c as &Cgroup), terminal) {
+        Ok(pid) => return Ok(started(pid, terminal, cgroup)),
+        Err(clone3::Failed::Exec(e)) => return Err(not_started(program, e)),
+        // An old kernel: fork, and move the child into the cgroup before exec (slower).
+        Err(clone3::Failed::Clone) => {}
     }
     let mut command = Command::new(program);
     command

@@ -1,0 +1,298 @@
+//! Starting the command with `clone3`: directly inside its cgroup (`CLONE_INTO_CGROUP`,
+//! Linux 5.7+), and, on x86_64, without copying zklock's address space (`CLONE_VM |
+//! CLONE_VFORK`, as posix_spawn does).
+//!
+//! Moving a running process into a cgroup (a write to `cgroup.procs`) waits for an RCU grace
+//! period, ~10–20 ms: more than a whole lock cycle. A child cloned into the cgroup pays
+//! nothing of the kind, so zklock can give every command a cgroup by default. A fork copies
+//! zklock's page tables and makes every page zklock writes afterwards a copy-on-write fault;
+//! a child that shares zklock's memory on a stack of its own, while zklock's thread waits for
+//! its exec, costs neither (about 0.3 ms a cycle here). std's `Command` can do neither with
+//! the parent-death signal set, hence this small spawn of our own. Everything the child needs
+//! is prepared before the clone; the child makes only async-signal-safe system calls, resets
+//! every signal handler of zklock's before it unblocks signals, and reports a failed exec
+//! through a close-on-exec pipe, as std does.
+
+use std::ffi::{CString, OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use crate::cgroup::Cgroup;
+
+/// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// Why the command did not start.
+pub enum Failed {
+    /// clone3 itself failed (an old kernel, a cgroup we may not use): start it the usual way.
+    Clone,
+    /// The command was not found, or could not be executed: the error of `execve`.
+    Exec(std::io::Error),
+}
+
+/// What the child needs, all prepared before the clone.
+struct ChildArgs {
+    path: *const libc::c_char,
+    argv: *const *const libc::c_char,
+    envp: *const *const libc::c_char,
+    zklock: libc::pid_t,
+    terminal: bool,
+    /// The write end of the pipe that reports a failed exec.
+    report: libc::c_int,
+}
+
+/// Starts `program args` with zklock's environment plus `env`, in a new process group (taking
+/// the terminal when `terminal`), with the parent-death signal set, inside `cgroup` if given.
+/// Returns its pid.
+pub fn spawn(
+    program: &OsStr,
+    args: &[OsString],
+    env: &[(&str, String)],
+    cgroup: Option<&Cgroup>,
+    terminal: bool,
+) -> Result<i32, Failed> {
+    let exec = |e| Failed::Exec(e);
+    let path = resolve(program).map_err(exec)?;
+    let cstr = |b: &[u8]| CString::new(b).map_err(|e| exec(std::io::Error::other(e)));
+    let path = cstr(path.as_os_str().as_bytes())?;
+    let argv: Vec<CString> = std::iter::once(program)
+        .chain(args.iter().map(OsString::as_os_str))
+        .map(|a| cstr(a.as_bytes()))
+        .collect::<Result<_, _>>()?;
+    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| !env.iter().any(|(ours, _)| OsStr::new(ours) == k))
+        .collect();
+    vars.extend(env.iter().map(|(k, v)| (k.into(), v.into())));
+    let envp: Vec<CString> = vars
+        .iter()
+        .map(|(k, v)| cstr(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+        .collect::<Result<_, _>>()?;
+    let argv_ptrs = pointers(&argv);
+    let envp_ptrs = pointers(&envp);
+
+    // SAFETY: plain system calls on descriptors we own; the child runs only `child_main`,
+    // which calls async-signal-safe functions on memory prepared above and never returns.
+    unsafe {
+        let dir = match cgroup {
+            Some(cgroup) => {
+                let dir = libc::open(
+                    cgroup.dir_c.as_ptr(),
+                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                );
+                if dir < 0 {
+                    return Err(Failed::Clone);
+                }
+                Some(dir)
+            }
+            None => None,
+        };
+        let close_dir = || {
+            if let Some(dir) = dir {
+                libc::close(dir);
+            }
+        };
+        let mut pipe = [0; 2];
+        if libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+            close_dir();
+            return Err(Failed::Clone);
+        }
+        let child = ChildArgs {
+            path: path.as_ptr(),
+            argv: argv_ptrs.as_ptr(),
+            envp: envp_ptrs.as_ptr(),
+            zklock: libc::getpid(),
+            terminal,
+            report: pipe[1],
+        };
+        let mut args = CloneArgs {
+            flags: 0,
+            exit_signal: libc::SIGCHLD as u64,
+            ..CloneArgs::default()
+        };
+        if let Some(dir) = dir {
+            args.flags |= CLONE_INTO_CGROUP;
+            args.cgroup = dir as u64;
+        }
+        // No handler of zklock's may run in the child, which may share zklock's memory: every
+        // signal stays blocked from before the clone until the child has reset the handlers.
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut before: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
+        let pid = clone(&mut args, &child);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+        close_dir();
+        libc::close(pipe[1]);
+        if pid < 0 {
+            libc::close(pipe[0]);
+            return Err(Failed::Clone);
+        }
+        let pid = pid as i32;
+        // Nothing to read once the exec succeeded (the pipe closed with it); an errno if not.
+        let mut errno = 0i32;
+        let got = loop {
+            let n = libc::read(pipe[0], (&mut errno as *mut i32).cast(), 4);
+            if n >= 0 || *libc::__errno_location() != libc::EINTR {
+                break n;
+            }
+        };
+        libc::close(pipe[0]);
+        if got == 4 {
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+            return Err(Failed::Exec(std::io::Error::from_raw_os_error(errno)));
+        }
+        Ok(pid)
+    }
+}
+
+/// The stack the child runs on until its exec (x86_64), from zklock's heap.
+const CHILD_STACK: usize = 64 * 1024;
+
+/// clone3 with `CLONE_VM | CLONE_VFORK`: the child runs `child_main` on a stack of its own,
+/// in zklock's memory, while this thread waits for its exec or exit. Returns the child's pid,
+/// or -1.
+#[cfg(target_arch = "x86_64")]
+unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
+    const CLONE_VM: u64 = libc::CLONE_VM as u64;
+    const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
+    let mut stack = vec![0u8; CHILD_STACK];
+    let base = stack.as_mut_ptr() as u64;
+    // The kernel starts the child at stack + stack_size: 16-byte aligned for the call below.
+    let top = (base + CHILD_STACK as u64) & !15;
+    args.flags |= CLONE_VM | CLONE_VFORK;
+    args.stack = base;
+    args.stack_size = top - base;
+    let entry: extern "C" fn(*const ChildArgs) -> ! = child_main;
+    let ret: i64;
+    // SAFETY: the child returns from the syscall on its own stack (rsp = top) and only calls
+    // `child_main`, which never returns; the parent resumes after the child's exec or exit,
+    // with every register but rax, rcx and r11 as it was (the kernel keeps them).
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "mov rdi, r12",
+            "call r13",
+            "ud2",
+            "2:",
+            inlateout("rax") libc::SYS_clone3 => ret,
+            in("rdi") args as *const CloneArgs,
+            in("rsi") std::mem::size_of::<CloneArgs>(),
+            in("r12") child as *const ChildArgs,
+            in("r13") entry,
+            lateout("rcx") _,
+            lateout("r11") _,
+        );
+    }
+    drop(stack); // the child has exec'd or exited: its stack is free
+    if ret < 0 { -1 } else { ret }
+}
+
+/// Elsewhere: clone3 with fork semantics (a copy of zklock's memory).
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
+    // SAFETY: the child only calls `child_main`, which never returns.
+    unsafe {
+        let pid = libc::syscall(
+            libc::SYS_clone3,
+            args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        );
+        if pid == 0 {
+            child_main(child);
+        }
+        pid
+    }
+}
+
+/// The child, from the clone to the exec: only async-signal-safe calls, no allocation.
+extern "C" fn child_main(child: *const ChildArgs) -> ! {
+    // SAFETY: `child` points to the ChildArgs the parent keeps alive until the exec; every
+    // call is a plain system call wrapper.
+    unsafe {
+        let child = &*child;
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+        // zklock may have died before the prctl took effect.
+        if libc::getppid() != child.zklock {
+            libc::_exit(137);
+        }
+        libc::setpgid(0, 0);
+        // Take the terminal for the new group (as a shell's child does); SIGTTOU is ignored.
+        if child.terminal {
+            libc::tcsetpgrp(0, libc::getpid());
+        }
+        // zklock's handlers to the default (exec would do it, but a signal could come before),
+        // and what zklock ignores but the command must not: job control, and SIGPIPE (ignored
+        // by Rust's runtime). What zklock inherited as ignored (nohup's SIGHUP) stays so.
+        for sig in 1..=libc::SIGRTMAX() {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut old) != 0 {
+                continue;
+            }
+            let stop_or_pipe = matches!(
+                sig,
+                libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU | libc::SIGPIPE
+            );
+            let handled = old.sa_sigaction != libc::SIG_IGN && old.sa_sigaction != libc::SIG_DFL;
+            if handled || (stop_or_pipe && old.sa_sigaction == libc::SIG_IGN) {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        libc::execve(child.path, child.argv, child.envp);
+        let errno = *libc::__errno_location();
+        libc::write(child.report, (&errno as *const i32).cast(), 4);
+        libc::_exit(127);
+    }
+}
+
+fn pointers(strings: &[CString]) -> Vec<*const libc::c_char> {
+    strings
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain(std::iter::once(std::ptr::null()))
+        .collect()
+}
+
+/// The file to execute, as execvp(3) would find it: `program` itself when it has a slash, else
+/// the first executable `program` in $PATH (the first one found at all, to report why not).
+fn resolve(program: &OsStr) -> std::io::Result<PathBuf> {
+    if program.as_bytes().contains(&b'/') {
+        return Ok(PathBuf::from(program));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    let mut found = None;
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(program);
+        let Ok(c) = CString::new(candidate.as_os_str().as_bytes()) else {
+            continue;
+        };
+        // SAFETY: access only reads the path.
+        if unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0 && candidate.is_file() {
+            return Ok(candidate);
+        }
+        if found.is_none() && candidate.exists() {
+            found = Some(candidate);
+        }
+    }
+    found.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+}
