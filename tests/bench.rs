@@ -596,11 +596,22 @@ fn bench() {
         packets.push((tool, median(per)));
     }
 
+    // A crowd is a single shot that swings by a quarter on a small VM: zklock and both floors
+    // run three rounds, interleaved, and each keeps its run of median total; kazoo runs once.
     let mut crowd = Vec::new();
     for n in [50, 200] {
-        for tool in [Tool::Zklock, Tool::Floor, Tool::FloorClose, Tool::Kazoo] {
-            crowd.push((n, tool, contended(tool, n, &server, &scratch)));
+        let rivals = [Tool::Zklock, Tool::Floor, Tool::FloorClose];
+        let mut runs: Vec<Vec<Contended>> = rivals.iter().map(|_| Vec::new()).collect();
+        for _ in 0..3 {
+            for (k, tool) in rivals.iter().enumerate() {
+                runs[k].push(contended(*tool, n, &server, &scratch));
+            }
         }
+        for (tool, mut rounds) in rivals.into_iter().zip(runs) {
+            rounds.sort_by_key(|r| r.total);
+            crowd.push((n, tool, rounds.swap_remove(1)));
+        }
+        crowd.push((n, Tool::Kazoo, contended(Tool::Kazoo, n, &server, &scratch)));
     }
 
     let modes = modes_crowds(&server);
@@ -889,7 +900,7 @@ fn report(
     }
     let _ = writeln!(
         r,
-        "\n| contenders started at once | tool | total | hand-offs/s | hand-off p50 | p99 | max server watches | requests each |\n|---:|---|---:|---:|---:|---:|---:|---:|"
+        "\n| contenders started at once (zklock and the floors: the median of 3 rounds) | tool | total | hand-offs/s | hand-off p50 | p99 | max server watches | requests each |\n|---:|---|---:|---:|---:|---:|---:|---:|"
     );
     for (n, tool, c) in crowd {
         let _ = writeln!(
