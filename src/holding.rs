@@ -5,13 +5,13 @@
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
-use crate::cgroup::Cgroup;
 use crate::child;
 use crate::connect::Connection;
 use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::guard::{self, Ending, Stopping, Watches};
+use crate::helpers::{CgroupUse, Helpers};
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::queue;
@@ -20,7 +20,6 @@ use crate::record::{self, Held, LastRun};
 use crate::render;
 use crate::semaphore;
 use crate::signal::Listener;
-use crate::watchdog::Watchdog;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -56,16 +55,6 @@ impl Plan {
             Recipe::Lease => "lease",
         }
     }
-}
-
-/// `--cgroup`, `--no-cgroup`, or neither.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CgroupUse {
-    /// A cgroup where zklock can make one, silently without.
-    WherePossible,
-    /// As above, but warn when none can be made.
-    Insist,
-    Never,
 }
 
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
@@ -106,61 +95,6 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
         render::duration(releasing.elapsed())
     ));
     outcome
-}
-
-/// What the command runs with besides zklock: its cgroup, where one can be made, and the
-/// watchdog that kills it should zklock stop or die (SPEC §2). Made just before the command
-/// starts when the lock is free at once, and while waiting otherwise, so that a hand-off
-/// does not pay for them (about 0.7 ms); `-n` conflicts never make them.
-struct Helpers {
-    cgroup: Option<&'static Cgroup>,
-    watchdog: Option<Watchdog>,
-}
-
-impl Helpers {
-    fn start(cgroup: CgroupUse, diag: &Diag) -> Result<Helpers, Error> {
-        let cgroup = match cgroup {
-            CgroupUse::Never => None,
-            how => match Cgroup::create() {
-                Ok(cgroup) => {
-                    diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
-                    Some(cgroup)
-                }
-                Err(why) if how == CgroupUse::Insist => {
-                    diag.warn(format_args!("no cgroup for the command: {why}"));
-                    None
-                }
-                Err(why) => {
-                    diag.debug(format_args!("no cgroup for the command: {why}"));
-                    None
-                }
-            },
-        };
-        // Test hook for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG;
-        // never set it.
-        let watchdog = match std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG") {
-            None => {
-                let w = Watchdog::start(cgroup).map_err(|e| {
-                    if let Some(c) = cgroup {
-                        c.remove();
-                    }
-                    Error::Other(format!("cannot start the watchdog: {e}"))
-                })?;
-                diag.debug(format_args!("watchdog pid {}", w.pid()));
-                Some(w)
-            }
-            Some(_) => None,
-        };
-        Ok(Helpers { cgroup, watchdog })
-    }
-
-    /// Once the command and all it left are gone, or it never ran. (The watchdog removes it
-    /// too, should zklock die first.)
-    fn remove_cgroup(&self) {
-        if let Some(cgroup) = self.cgroup {
-            cgroup.remove();
-        }
-    }
 }
 
 /// Creates our node in `path` (recorded in `nodes` at once, so the close removes it on any

@@ -10,6 +10,7 @@ pub mod diag;
 pub mod duration;
 pub mod error;
 pub mod guard;
+pub mod helpers;
 pub mod holding;
 pub mod interrupt;
 pub mod lease;
