@@ -16,6 +16,7 @@ pub mod interrupt;
 pub mod lease;
 pub mod out;
 pub mod queue;
+pub mod raw;
 pub mod recipe;
 pub mod record;
 pub mod render;

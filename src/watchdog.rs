@@ -4,8 +4,9 @@
 //! zklock's own guard stops the command before the lease runs out, but only while zklock runs:
 //! a zklock that is stopped (SIGSTOP, a debugger, starvation) or killed (OOM killer, SIGKILL)
 //! would leave its command running while the lock passes to the next holder. So before it
-//! starts the command (while it waits, for a waiter), zklock forks this helper into a session
-//! of its own. They share one
+//! starts the command (while it waits, for a waiter), zklock starts this helper into a session
+//! of its own: a process that shares zklock's memory on a stack of its own (raw.rs), or a
+//! fork where that is not available. They share one
 //! anonymous page: zklock publishes the command's process group and the lease's SIGKILL
 //! deadline (CLOCK_BOOTTIME), moving the deadline on with every answered probe, which is a
 //! plain atomic store.
@@ -21,6 +22,9 @@ use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
 
 use crate::cgroup::Cgroup;
 use crate::lease::BootTime;
+use crate::raw;
+#[cfg(target_arch = "x86_64")]
+use crate::raw::CloneArgs;
 
 /// The page zklock and the helper share.
 #[repr(C)]
@@ -40,8 +44,9 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
-    /// Forks the helper. zklock has other threads by then, so the helper (in `watch`) makes
-    /// only async-signal-safe calls: raw system calls, no allocation, no locks.
+    /// Starts the helper: where `raw` can, in zklock's own memory on a stack of its own
+    /// (no copy of zklock's page tables, no copy-on-write faults afterwards), else forked.
+    /// Either way it makes only raw system calls: no allocation, no locks, no `errno`.
     pub fn start(cgroup: Option<&'static Cgroup>) -> io::Result<Watchdog> {
         let page = 4096;
         // SAFETY: an anonymous shared mapping; checked for MAP_FAILED below.
@@ -67,20 +72,35 @@ impl Watchdog {
             return Err(io::Error::last_os_error());
         }
         let (wake, kick) = (fds[0], fds[1]);
-        // SAFETY: the child runs only `watch`, which is async-signal-safe.
-        match unsafe { libc::fork() } {
-            -1 => Err(io::Error::last_os_error()),
-            0 => {
-                // SAFETY: closing our copy of the write end, so zklock's death reads as EOF.
-                unsafe { libc::close(kick) };
-                watch(shared, wake, cgroup)
-            }
-            pid => {
-                // SAFETY: the parent keeps only the write end.
-                unsafe { libc::close(wake) };
-                Ok(Watchdog { shared, kick, pid })
-            }
+        // Never freed: the helper reads it for its whole life, which outlasts zklock's.
+        let helper: &'static Helper = Box::leak(Box::new(Helper {
+            shared,
+            wake,
+            kick,
+            cgroup,
+        }));
+        // SAFETY: the helper runs only `helper_main`, which makes raw system calls; every
+        // signal is blocked from before the clone, and the helper never unblocks one, so no
+        // handler of zklock's runs in it.
+        let pid = unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut before: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
+            let pid = clone_helper(helper);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+            pid
+        };
+        if pid < 0 {
+            return Err(io::Error::from_raw_os_error(-pid as i32));
         }
+        // SAFETY: the parent keeps only the write end.
+        unsafe { libc::close(wake) };
+        Ok(Watchdog {
+            shared,
+            kick,
+            pid: pid as i32,
+        })
     }
 
     /// The helper's pid (a child of zklock until zklock exits).
@@ -113,84 +133,210 @@ impl Watchdog {
     }
 }
 
-/// The helper's whole life: never returns.
-fn watch(shared: &'static Shared, wake: i32, cgroup: Option<&'static Cgroup>) -> ! {
+/// What the helper is given.
+struct Helper {
+    shared: &'static Shared,
+    wake: i32,
+    kick: i32,
+    cgroup: Option<&'static Cgroup>,
+}
+
+/// The helper's stack where it shares zklock's memory.
+const HELPER_STACK: usize = 64 * 1024;
+
+/// Starts the helper; its pid, or a negative errno.
+unsafe fn clone_helper(helper: &'static Helper) -> i64 {
+    let entry: extern "C" fn(*const Helper) -> ! = helper_main;
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut args = CloneArgs {
+            flags: libc::CLONE_VM as u64,
+            exit_signal: libc::SIGCHLD as u64,
+            ..CloneArgs::default()
+        };
+        // SAFETY: a stack of its own, never freed; see `Watchdog::start` for the rest.
+        unsafe { raw::clone_on_stack(&mut args, raw::leaked_stack(HELPER_STACK), entry, helper) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        // SAFETY: the child runs only `helper_main`, which never returns.
+        match unsafe { libc::fork() } {
+            -1 => {
+                -(io::Error::last_os_error()
+                    .raw_os_error()
+                    .unwrap_or(libc::EAGAIN) as i64)
+            }
+            0 => entry(helper),
+            pid => pid as i64,
+        }
+    }
+}
+
+/// The helper's whole life: raw system calls only, never returns.
+extern "C" fn helper_main(helper: *const Helper) -> ! {
+    // SAFETY: `helper` is leaked, so valid for ever.
+    let Helper {
+        shared,
+        wake,
+        kick,
+        cgroup,
+    } = unsafe { &*helper };
+    let (shared, wake) = (*shared, *wake);
+    let sys = |n: libc::c_long, a: [usize; 5]| raw::syscall(n, a);
+    // Our copy of the write end: closed, so zklock's death reads as end-of-file.
+    sys(libc::SYS_close, [*kick as usize, 0, 0, 0, 0]);
     // The command's whole cgroup (every descendant, whatever its group) as well as its group.
     let kill = |pgid: i32| {
-        // SAFETY: kill on the group zklock published.
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        sys(
+            libc::SYS_kill,
+            [(-pgid) as usize, libc::SIGKILL as usize, 0, 0, 0],
+        );
         if let Some(cgroup) = cgroup {
-            crate::cgroup::kill_all_raw(&cgroup.kill);
+            write_one(&cgroup.kill);
         }
     };
-    // SAFETY: plain syscalls on descriptors this process owns.
-    unsafe {
-        // Out of zklock's session and process group: a terminal's Ctrl-C or a signal to
-        // zklock's group does not reach the helper, which must outlive zklock by a moment.
-        libc::setsid();
-        // Hold none of zklock's streams: a reader of zklock's stdout must see EOF when zklock
-        // exits, not when the helper does.
-        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+    // Out of zklock's session and process group: a terminal's Ctrl-C or a signal to zklock's
+    // group does not reach the helper, which must outlive zklock by a moment. Every signal
+    // stays blocked (as zklock left them for the clone): a stray TERM (say, systemd stopping
+    // the whole unit) must not disarm the helper while zklock still stops its command; it
+    // ends when zklock does. SIGKILL still ends it.
+    sys(libc::SYS_setsid, [0; 5]);
+    // Hold none of zklock's streams: a reader of zklock's stdout must see EOF when zklock
+    // exits, not when the helper does.
+    let null = sys(
+        libc::SYS_openat,
+        [
+            libc::AT_FDCWD as usize,
+            c"/dev/null".as_ptr() as usize,
+            libc::O_RDWR as usize,
+            0,
+            0,
+        ],
+    );
+    if null >= 0 {
         for fd in 0..3 {
-            libc::dup2(null, fd);
+            sys(libc::SYS_dup3, [null as usize, fd, 0, 0, 0]);
         }
-        libc::close(null);
-        // Forked from a zklock with handlers installed (tokio's, the forwarding one): ignore
-        // every catchable signal instead. A stray TERM (say, systemd stopping the whole unit)
-        // must not disarm the helper while zklock still stops its command; it ends when
-        // zklock does. SIGKILL still ends it.
-        for sig in 1..=libc::SIGRTMAX() {
-            if sig != libc::SIGCHLD {
-                libc::signal(sig, libc::SIG_IGN);
-            }
+        sys(libc::SYS_close, [null as usize, 0, 0, 0, 0]);
+    }
+    let timer = sys(
+        libc::SYS_timerfd_create,
+        [
+            libc::CLOCK_BOOTTIME as usize,
+            libc::TFD_CLOEXEC as usize,
+            0,
+            0,
+            0,
+        ],
+    ) as i32;
+    loop {
+        let pgid = shared.pgid.load(Ordering::SeqCst);
+        let deadline = shared.deadline.load(Ordering::SeqCst);
+        if pgid != 0 && boot_now() >= deadline {
+            kill(pgid);
         }
-        let timer = libc::timerfd_create(libc::CLOCK_BOOTTIME, libc::TFD_CLOEXEC);
-        loop {
+        arm(timer, if pgid != 0 { deadline } else { 0 });
+        let mut fds = [
+            libc::pollfd {
+                fd: wake,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: timer,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        if sys(libc::SYS_ppoll, [fds.as_mut_ptr() as usize, 2, 0, 0, 0]) < 0 {
+            continue;
+        }
+        let mut buf = [0u8; 64];
+        let read = |fd: i32, buf: &mut [u8]| {
+            sys(
+                libc::SYS_read,
+                [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0],
+            )
+        };
+        if fds[0].revents != 0 && read(wake, &mut buf) <= 0 {
+            // zklock is gone. A group it still published is a command it could not stop.
             let pgid = shared.pgid.load(Ordering::SeqCst);
-            let deadline = shared.deadline.load(Ordering::SeqCst);
-            if pgid != 0 && BootTime::now().0 >= deadline {
+            if pgid != 0 {
                 kill(pgid);
             }
-            arm(timer, if pgid != 0 { deadline } else { 0 });
-            let mut fds = [
-                libc::pollfd {
-                    fd: wake,
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-                libc::pollfd {
-                    fd: timer,
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-            ];
-            if libc::poll(fds.as_mut_ptr(), 2, -1) < 0 {
-                continue;
-            }
-            let mut buf = [0u8; 64];
-            if fds[0].revents != 0 && libc::read(wake, buf.as_mut_ptr().cast(), buf.len()) <= 0 {
-                // zklock is gone. A group it still published is a command it could not stop.
-                let pgid = shared.pgid.load(Ordering::SeqCst);
-                if pgid != 0 {
-                    kill(pgid);
-                }
-                // The cgroup empties as its members die; remove it then (for up to a second).
-                if let Some(cgroup) = cgroup {
-                    for _ in 0..100 {
-                        if crate::cgroup::remove_raw(&cgroup.dir_c)
-                            || *libc::__errno_location() == libc::ENOENT
-                        {
-                            break;
-                        }
-                        libc::usleep(10_000);
+            // The cgroup empties as its members die; remove it then (for up to a second).
+            if let Some(cgroup) = cgroup {
+                for _ in 0..100 {
+                    let removed = sys(
+                        libc::SYS_unlinkat,
+                        [
+                            libc::AT_FDCWD as usize,
+                            cgroup.dir_c.as_ptr() as usize,
+                            libc::AT_REMOVEDIR as usize,
+                            0,
+                            0,
+                        ],
+                    );
+                    if removed == 0 || removed == -(libc::ENOENT as isize) {
+                        break;
                     }
+                    let pause = libc::timespec {
+                        tv_sec: 0,
+                        tv_nsec: 10_000_000,
+                    };
+                    sys(
+                        libc::SYS_nanosleep,
+                        [&pause as *const _ as usize, 0, 0, 0, 0],
+                    );
                 }
-                libc::_exit(0);
             }
-            if fds[1].revents != 0 {
-                libc::read(timer, buf.as_mut_ptr().cast(), 8);
-            }
+            sys(libc::SYS_exit_group, [0; 5]);
+            // SAFETY: not reached; exit_group does not return.
+            unsafe { std::hint::unreachable_unchecked() }
         }
+        if fds[1].revents != 0 {
+            read(timer, &mut buf[..8]);
+        }
+    }
+}
+
+/// CLOCK_BOOTTIME in nanoseconds, by a raw system call.
+fn boot_now() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    raw::syscall(
+        libc::SYS_clock_gettime,
+        [
+            libc::CLOCK_BOOTTIME as usize,
+            &mut ts as *mut _ as usize,
+            0,
+            0,
+            0,
+        ],
+    );
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
+/// Writes "1" to the file at `path` (cgroup.kill), by raw system calls.
+fn write_one(path: &std::ffi::CString) {
+    let fd = raw::syscall(
+        libc::SYS_openat,
+        [
+            libc::AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            (libc::O_WRONLY | libc::O_CLOEXEC) as usize,
+            0,
+            0,
+        ],
+    );
+    if fd >= 0 {
+        raw::syscall(
+            libc::SYS_write,
+            [fd as usize, b"1".as_ptr() as usize, 1, 0, 0],
+        );
+        raw::syscall(libc::SYS_close, [fd as usize, 0, 0, 0, 0]);
     }
 }
 
@@ -212,6 +358,14 @@ fn arm(timer: i32, at: i64) {
             },
         },
     };
-    // SAFETY: timerfd_settime reads `spec`; the old value is not wanted.
-    unsafe { libc::timerfd_settime(timer, libc::TFD_TIMER_ABSTIME, &spec, std::ptr::null_mut()) };
+    raw::syscall(
+        libc::SYS_timerfd_settime,
+        [
+            timer as usize,
+            libc::TFD_TIMER_ABSTIME as usize,
+            &spec as *const _ as usize,
+            0,
+            0,
+        ],
+    );
 }

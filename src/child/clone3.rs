@@ -18,25 +18,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::cgroup::Cgroup;
-
-/// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
-#[repr(C)]
-#[derive(Default)]
-struct CloneArgs {
-    flags: u64,
-    pidfd: u64,
-    child_tid: u64,
-    parent_tid: u64,
-    exit_signal: u64,
-    stack: u64,
-    stack_size: u64,
-    tls: u64,
-    set_tid: u64,
-    set_tid_size: u64,
-    cgroup: u64,
-}
-
-const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+use crate::raw::{self, CLONE_INTO_CGROUP, CloneArgs};
 
 /// Why the command did not start.
 pub enum Failed {
@@ -161,65 +143,39 @@ pub fn spawn(
     }
 }
 
-/// The stack the child runs on until its exec (x86_64), from zklock's heap.
+/// The stack the child runs on until its exec, from zklock's heap.
 const CHILD_STACK: usize = 64 * 1024;
 
-/// clone3 with `CLONE_VM | CLONE_VFORK`: the child runs `child_main` on a stack of its own,
-/// in zklock's memory, while this thread waits for its exec or exit. Returns the child's pid,
-/// or -1.
-#[cfg(target_arch = "x86_64")]
+/// clone3 with `CLONE_VM | CLONE_VFORK` where `raw` can: the child runs `child_main` on a
+/// stack of its own, in zklock's memory, while this thread waits for its exec or exit; else
+/// clone3 with fork semantics (a copy of zklock's memory). Returns the child's pid, or -1.
 unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
-    const CLONE_VM: u64 = libc::CLONE_VM as u64;
-    const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
-    let mut stack = vec![0u8; CHILD_STACK];
-    let base = stack.as_mut_ptr() as u64;
-    // The kernel starts the child at stack + stack_size: 16-byte aligned for the call below.
-    let top = (base + CHILD_STACK as u64) & !15;
-    args.flags |= CLONE_VM | CLONE_VFORK;
-    args.stack = base;
-    args.stack_size = top - base;
     let entry: extern "C" fn(*const ChildArgs) -> ! = child_main;
-    let ret: i64;
-    // SAFETY: the child returns from the syscall on its own stack (rsp = top) and only calls
-    // `child_main`, which never returns; the parent resumes after the child's exec or exit,
-    // with every register but rax, rcx and r11 as it was (the kernel keeps them).
-    unsafe {
-        std::arch::asm!(
-            "syscall",
-            "test rax, rax",
-            "jnz 2f",
-            "mov rdi, r12",
-            "call r13",
-            "ud2",
-            "2:",
-            inlateout("rax") libc::SYS_clone3 => ret,
-            in("rdi") args as *const CloneArgs,
-            in("rsi") std::mem::size_of::<CloneArgs>(),
-            in("r12") child as *const ChildArgs,
-            in("r13") entry,
-            lateout("rcx") _,
-            lateout("r11") _,
-        );
-    }
-    drop(stack); // the child has exec'd or exited: its stack is free
-    if ret < 0 { -1 } else { ret }
-}
-
-/// Elsewhere: clone3 with fork semantics (a copy of zklock's memory).
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
-    // SAFETY: the child only calls `child_main`, which never returns.
-    unsafe {
-        let pid = libc::syscall(
-            libc::SYS_clone3,
-            args as *const CloneArgs,
-            std::mem::size_of::<CloneArgs>(),
-        );
-        if pid == 0 {
-            child_main(child);
-        }
+    let ret = if raw::SHARED_MEMORY {
+        args.flags |= (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
+        let mut stack = vec![0u8; CHILD_STACK];
+        // SAFETY: the stack outlives the child's use of it: this thread resumes only once
+        // the child has exec'd or exited; every signal is blocked by the caller.
+        #[cfg(target_arch = "x86_64")]
+        let pid = unsafe { raw::clone_on_stack(args, &mut stack, entry, child) };
+        #[cfg(not(target_arch = "x86_64"))]
+        let pid = -1;
         pid
-    }
+    } else {
+        // SAFETY: the child only calls `child_main`, which never returns.
+        unsafe {
+            let pid = libc::syscall(
+                libc::SYS_clone3,
+                args as *const CloneArgs,
+                std::mem::size_of::<CloneArgs>(),
+            );
+            if pid == 0 {
+                entry(child);
+            }
+            pid
+        }
+    };
+    if ret < 0 { -1 } else { ret }
 }
 
 /// The child, from the clone to the exec: only async-signal-safe calls, no allocation.

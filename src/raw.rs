@@ -1,0 +1,118 @@
+//! Two processes in one memory: `clone3` onto a stack of the child's own, and system calls
+//! that touch nothing in user space (no `errno`), for a child that shares zklock's memory.
+//!
+//! Such a child costs no copy of zklock's page tables and no copy-on-write faults afterwards:
+//! the command until its exec (`child::clone3`), the watchdog for its whole life. Only
+//! x86_64 has the few lines of assembly this needs; elsewhere `SHARED_MEMORY` is false and
+//! the callers fork.
+
+/// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+#[repr(C)]
+#[derive(Default)]
+pub struct CloneArgs {
+    pub flags: u64,
+    pub pidfd: u64,
+    pub child_tid: u64,
+    pub parent_tid: u64,
+    pub exit_signal: u64,
+    pub stack: u64,
+    pub stack_size: u64,
+    pub tls: u64,
+    pub set_tid: u64,
+    pub set_tid_size: u64,
+    pub cgroup: u64,
+}
+
+pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// Whether `clone_on_stack` exists here.
+pub const SHARED_MEMORY: bool = cfg!(target_arch = "x86_64");
+
+/// clone3 with `args`, the child starting in `entry(arg)` on `stack` (which must stay valid
+/// as long as the child runs on it; `entry` never returns). Returns the child's pid, or a
+/// negative errno.
+///
+/// # Safety
+/// With `CLONE_VM` the child shares zklock's memory: `entry` may make only the calls of this
+/// module (or, until an exec with `CLONE_VFORK`, async-signal-safe ones while zklock's thread
+/// waits), and every signal must be blocked across the call unless zklock's handlers are safe
+/// to run in the child.
+#[cfg(target_arch = "x86_64")]
+pub unsafe fn clone_on_stack<T>(
+    args: &mut CloneArgs,
+    stack: &mut [u8],
+    entry: extern "C" fn(*const T) -> !,
+    arg: *const T,
+) -> i64 {
+    let base = stack.as_mut_ptr() as u64;
+    // The kernel starts the child at stack + stack_size: 16-byte aligned for the call below.
+    let top = (base + stack.len() as u64) & !15;
+    args.stack = base;
+    args.stack_size = top - base;
+    let ret: i64;
+    // SAFETY: the child returns from the syscall on its own stack (rsp = top) and only calls
+    // `entry`, which never returns; the parent goes on with every register but rax, rcx and
+    // r11 as it was (the kernel keeps them).
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "mov rdi, r12",
+            "call r13",
+            "ud2",
+            "2:",
+            inlateout("rax") libc::SYS_clone3 => ret,
+            in("rdi") args as *const CloneArgs,
+            in("rsi") std::mem::size_of::<CloneArgs>(),
+            in("r12") arg,
+            in("r13") entry,
+            lateout("rcx") _,
+            lateout("r11") _,
+        );
+    }
+    ret
+}
+
+/// A system call with up to five arguments; returns the result or a negative errno, and
+/// writes no `errno` (which lives in zklock's thread-local storage).
+#[cfg(target_arch = "x86_64")]
+pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
+    let ret: isize;
+    // SAFETY: the kernel reads the arguments as the call's own rules say; the callers pass
+    // valid pointers for each call they make.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") n as isize => ret,
+            in("rdi") a[0],
+            in("rsi") a[1],
+            in("rdx") a[2],
+            in("r10") a[3],
+            in("r8") a[4],
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// Elsewhere the callers fork, so libc's wrapper (which sets `errno`) is fine.
+#[cfg(not(target_arch = "x86_64"))]
+pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
+    // SAFETY: as above.
+    let ret = unsafe { libc::syscall(n, a[0], a[1], a[2], a[3], a[4]) };
+    if ret < 0 {
+        // SAFETY: errno of this thread, just set by the failed call.
+        -(unsafe { *libc::__errno_location() } as isize)
+    } else {
+        ret as isize
+    }
+}
+
+/// A stack for a child that shares zklock's memory: never freed, as the child may outlive
+/// zklock's own use of it (the watchdog outlives zklock by design).
+pub fn leaked_stack(size: usize) -> &'static mut [u8] {
+    vec![0u8; size].leak()
+}
