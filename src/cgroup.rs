@@ -7,6 +7,8 @@
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
+use crate::raw;
+
 /// `zklock-<pid>` below zklock's own cgroup.
 #[derive(Debug)]
 pub struct Cgroup {
@@ -90,21 +92,40 @@ pub fn enter_raw(procs: &CString) -> bool {
     }
 }
 
-/// Removes the (empty) cgroup at `dir`, if it exists: for the watchdog.
-pub fn remove_raw(dir: &CString) -> bool {
-    // SAFETY: rmdir on a path we own.
-    unsafe { libc::rmdir(dir.as_ptr()) == 0 }
+/// Removes the (empty) cgroup at `dir`; 0, or the negative errno. Raw system calls only
+/// (no `errno`): the watchdog calls it from zklock's memory (raw.rs).
+pub fn remove_raw(dir: &CString) -> isize {
+    raw::syscall(
+        libc::SYS_unlinkat,
+        [
+            libc::AT_FDCWD as usize,
+            dir.as_ptr() as usize,
+            libc::AT_REMOVEDIR as usize,
+            0,
+            0,
+        ],
+    )
 }
 
-/// Writes "1" to `cgroup.kill`: async-signal-safe, for the watchdog too.
+/// Writes "1" to `cgroup.kill`. Raw system calls only (no `errno`, no allocation): for the
+/// watchdog too.
 pub fn kill_all_raw(kill: &CString) {
-    // SAFETY: open, write and close on a path we own; no allocation.
-    unsafe {
-        let fd = libc::open(kill.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd >= 0 {
-            libc::write(fd, b"1".as_ptr().cast(), 1);
-            libc::close(fd);
-        }
+    let fd = raw::syscall(
+        libc::SYS_openat,
+        [
+            libc::AT_FDCWD as usize,
+            kill.as_ptr() as usize,
+            (libc::O_WRONLY | libc::O_CLOEXEC) as usize,
+            0,
+            0,
+        ],
+    );
+    if fd >= 0 {
+        raw::syscall(
+            libc::SYS_write,
+            [fd as usize, b"1".as_ptr() as usize, 1, 0, 0],
+        );
+        raw::syscall(libc::SYS_close, [fd as usize, 0, 0, 0, 0]);
     }
 }
 

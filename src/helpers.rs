@@ -26,7 +26,19 @@ pub struct Helpers {
 }
 
 impl Helpers {
-    pub fn start(cgroup: CgroupUse, diag: &Diag) -> Result<Helpers, Error> {
+    /// The helpers in `slot`, made now if they are not yet.
+    pub fn ready<'a>(
+        slot: &'a mut Option<Helpers>,
+        cgroup: CgroupUse,
+        diag: &Diag,
+    ) -> Result<&'a Helpers, Error> {
+        Ok(match slot {
+            Some(made) => made,
+            None => slot.insert(Helpers::start(cgroup, diag)?),
+        })
+    }
+
+    fn start(cgroup: CgroupUse, diag: &Diag) -> Result<Helpers, Error> {
         let cgroup = match cgroup {
             CgroupUse::Never => None,
             how => match Cgroup::create() {

@@ -118,12 +118,7 @@ async fn take_lock(
     ));
     nodes.push(node.clone());
     // A waiter makes the command's helpers while it waits, not at the hand-off.
-    let mut prepare = || {
-        if helpers.is_none() {
-            *helpers = Some(Helpers::start(plan.cgroup, diag)?);
-        }
-        Ok(())
-    };
+    let mut prepare = || Helpers::ready(helpers, plan.cgroup, diag).map(|_| ());
     let hooks = WaitHooks {
         proof: Some(&mut sent),
         on_wait: Some(&mut prepare),
@@ -225,10 +220,7 @@ async fn hold(
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
     // Made now when the lock was free at once; a waiter made them while it waited.
-    let helpers: &Helpers = match helpers {
-        Some(made) => made,
-        None => helpers.insert(Helpers::start(plan.cgroup, diag)?),
-    };
+    let helpers = Helpers::ready(helpers, plan.cgroup, diag)?;
     let mut child = child::spawn(&plan.argv, &env, helpers.cgroup)?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     let started = Instant::now();

@@ -3,8 +3,7 @@
 //!
 //! Such a child costs no copy of zklock's page tables and no copy-on-write faults afterwards:
 //! the command until its exec (`child::clone3`), the watchdog for its whole life. Only
-//! x86_64 has the few lines of assembly this needs; elsewhere `SHARED_MEMORY` is false and
-//! the callers fork.
+//! x86_64 has the few lines of assembly this needs; elsewhere the callers fork.
 
 /// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
 #[repr(C)]
@@ -24,9 +23,6 @@ pub struct CloneArgs {
 }
 
 pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
-
-/// Whether `clone_on_stack` exists here.
-pub const SHARED_MEMORY: bool = cfg!(target_arch = "x86_64");
 
 /// clone3 with `args`, the child starting in `entry(arg)` on `stack` (which must stay valid
 /// as long as the child runs on it; `entry` never returns). Returns the child's pid, or a

@@ -192,7 +192,7 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
             [(-pgid) as usize, libc::SIGKILL as usize, 0, 0, 0],
         );
         if let Some(cgroup) = cgroup {
-            write_one(&cgroup.kill);
+            crate::cgroup::kill_all_raw(&cgroup.kill);
         }
     };
     // Out of zklock's session and process group: a terminal's Ctrl-C or a signal to zklock's
@@ -267,16 +267,7 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
             // The cgroup empties as its members die; remove it then (for up to a second).
             if let Some(cgroup) = cgroup {
                 for _ in 0..100 {
-                    let removed = sys(
-                        libc::SYS_unlinkat,
-                        [
-                            libc::AT_FDCWD as usize,
-                            cgroup.dir_c.as_ptr() as usize,
-                            libc::AT_REMOVEDIR as usize,
-                            0,
-                            0,
-                        ],
-                    );
+                    let removed = crate::cgroup::remove_raw(&cgroup.dir_c);
                     if removed == 0 || removed == -(libc::ENOENT as isize) {
                         break;
                     }
@@ -317,27 +308,6 @@ fn boot_now() -> i64 {
         ],
     );
     ts.tv_sec * 1_000_000_000 + ts.tv_nsec
-}
-
-/// Writes "1" to the file at `path` (cgroup.kill), by raw system calls.
-fn write_one(path: &std::ffi::CString) {
-    let fd = raw::syscall(
-        libc::SYS_openat,
-        [
-            libc::AT_FDCWD as usize,
-            path.as_ptr() as usize,
-            (libc::O_WRONLY | libc::O_CLOEXEC) as usize,
-            0,
-            0,
-        ],
-    );
-    if fd >= 0 {
-        raw::syscall(
-            libc::SYS_write,
-            [fd as usize, b"1".as_ptr() as usize, 1, 0, 0],
-        );
-        raw::syscall(libc::SYS_close, [fd as usize, 0, 0, 0, 0]);
-    }
 }
 
 /// Arms `timer` to fire at boot time `at` (absolute); 0 disarms it.

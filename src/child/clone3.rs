@@ -18,7 +18,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::cgroup::Cgroup;
-use crate::raw::{self, CLONE_INTO_CGROUP, CloneArgs};
+use crate::raw::{CLONE_INTO_CGROUP, CloneArgs};
 
 /// Why the command did not start.
 pub enum Failed {
@@ -144,38 +144,38 @@ pub fn spawn(
 }
 
 /// The stack the child runs on until its exec, from zklock's heap.
+#[cfg(target_arch = "x86_64")]
 const CHILD_STACK: usize = 64 * 1024;
 
-/// clone3 with `CLONE_VM | CLONE_VFORK` where `raw` can: the child runs `child_main` on a
-/// stack of its own, in zklock's memory, while this thread waits for its exec or exit; else
-/// clone3 with fork semantics (a copy of zklock's memory). Returns the child's pid, or -1.
+/// clone3 with `CLONE_VM | CLONE_VFORK`: the child runs `child_main` on a stack of its own,
+/// in zklock's memory, while this thread waits for its exec or exit. Returns the child's
+/// pid, or -1.
+#[cfg(target_arch = "x86_64")]
 unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
     let entry: extern "C" fn(*const ChildArgs) -> ! = child_main;
-    let ret = if raw::SHARED_MEMORY {
-        args.flags |= (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
-        let mut stack = vec![0u8; CHILD_STACK];
-        // SAFETY: the stack outlives the child's use of it: this thread resumes only once
-        // the child has exec'd or exited; every signal is blocked by the caller.
-        #[cfg(target_arch = "x86_64")]
-        let pid = unsafe { raw::clone_on_stack(args, &mut stack, entry, child) };
-        #[cfg(not(target_arch = "x86_64"))]
-        let pid = -1;
-        pid
-    } else {
-        // SAFETY: the child only calls `child_main`, which never returns.
-        unsafe {
-            let pid = libc::syscall(
-                libc::SYS_clone3,
-                args as *const CloneArgs,
-                std::mem::size_of::<CloneArgs>(),
-            );
-            if pid == 0 {
-                entry(child);
-            }
-            pid
+    args.flags |= (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
+    let mut stack = vec![0u8; CHILD_STACK];
+    // SAFETY: the stack outlives the child's use of it: this thread resumes only once the
+    // child has exec'd or exited; every signal is blocked by the caller.
+    let pid = unsafe { crate::raw::clone_on_stack(args, &mut stack, entry, child) };
+    if pid < 0 { -1 } else { pid }
+}
+
+/// Elsewhere: clone3 with fork semantics (a copy of zklock's memory).
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
+    // SAFETY: the child only calls `child_main`, which never returns.
+    unsafe {
+        let pid = libc::syscall(
+            libc::SYS_clone3,
+            args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        );
+        if pid == 0 {
+            child_main(child);
         }
-    };
-    if ret < 0 { -1 } else { ret }
+        pid
+    }
 }
 
 /// The child, from the clone to the exec: only async-signal-safe calls, no allocation.
