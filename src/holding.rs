@@ -12,6 +12,7 @@ use crate::diag::Diag;
 use crate::error::Error;
 use crate::guard::{self, Ending, Stopping, Watches};
 use crate::helpers::{CgroupUse, Helpers};
+use crate::host;
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::queue;
@@ -243,7 +244,7 @@ async fn hold(
         };
         let run = LastRun {
             id: plan.id.clone(),
-            host: record::hostname(),
+            host: host::name(),
             start_ms: 0,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             status,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod guard;
 pub mod helpers;
 pub mod holding;
+pub mod host;
 pub mod interrupt;
 pub mod lease;
 pub mod out;

@@ -5,6 +5,8 @@
 //! the command until its exec (`child::clone3`), the watchdog for its whole life. Only
 //! x86_64 has the few lines of assembly this needs; elsewhere the callers fork.
 
+use std::mem::MaybeUninit;
+
 /// `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
 #[repr(C)]
 #[derive(Default)]
@@ -36,7 +38,7 @@ pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 #[cfg(target_arch = "x86_64")]
 pub unsafe fn clone_on_stack<T>(
     args: &mut CloneArgs,
-    stack: &mut [u8],
+    stack: &mut [MaybeUninit<u8>],
     entry: extern "C" fn(*const T) -> !,
     arg: *const T,
 ) -> i64 {
@@ -107,8 +109,17 @@ pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
     }
 }
 
-/// A stack for a child that shares zklock's memory: never freed, as the child may outlive
-/// zklock's own use of it (the watchdog outlives zklock by design).
-pub fn leaked_stack(size: usize) -> &'static mut [u8] {
-    vec![0u8; size].leak()
+/// A stack for a child that shares zklock's memory, left as the allocator gives it: a page
+/// is touched (and faulted in) only when the child uses it, not zeroed up front.
+pub fn stack(size: usize) -> Vec<MaybeUninit<u8>> {
+    let mut stack = Vec::with_capacity(size);
+    // SAFETY: MaybeUninit needs no initialisation; the capacity is `size`.
+    unsafe { stack.set_len(size) };
+    stack
+}
+
+/// As `stack`, never freed, as the child may outlive zklock's own use of it (the watchdog
+/// outlives zklock by design).
+pub fn leaked_stack(size: usize) -> &'static mut [MaybeUninit<u8>] {
+    stack(size).leak()
 }

@@ -273,12 +273,6 @@ pub async fn write_all(session: &Session, held: &mut [Held], run: &LastRun) -> R
     Err("the record kept changing under us".into())
 }
 
-/// This machine's name, as `--id`'s default and the record's `host` give it.
-pub fn hostname() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    host.trim().to_string()
-}
-
 /// Milliseconds since the epoch by this host's clock: only for showing how long ago a
 /// recorded run was, never for deciding anything.
 pub fn local_now_ms() -> i64 {

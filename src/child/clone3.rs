@@ -154,7 +154,7 @@ const CHILD_STACK: usize = 64 * 1024;
 unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
     let entry: extern "C" fn(*const ChildArgs) -> ! = child_main;
     args.flags |= (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
-    let mut stack = vec![0u8; CHILD_STACK];
+    let mut stack = crate::raw::stack(CHILD_STACK);
     // SAFETY: the stack outlives the child's use of it: this thread resumes only once the
     // child has exec'd or exited; every signal is blocked by the caller.
     let pid = unsafe { crate::raw::clone_on_stack(args, &mut stack, entry, child) };

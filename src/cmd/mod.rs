@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::guard::Stopping;
 use crate::helpers::CgroupUse;
 use crate::holding::Plan;
+use crate::host;
 use crate::recipe::{Patience, Recipe};
-use crate::record;
 use crate::znode;
 
 /// Runs one subcommand; returns the exit status.
@@ -98,5 +98,5 @@ pub fn command_line(shell: Option<String>, argv: Vec<OsString>) -> Result<Vec<Os
 
 /// `<hostname>:<pid>`, what `ls -l` shows for a holder that gave no `--id`.
 pub fn default_id() -> String {
-    format!("{}:{}", record::hostname(), std::process::id())
+    format!("{}:{}", host::name(), std::process::id())
 }
