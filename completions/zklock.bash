@@ -53,7 +53,7 @@ _zklock() {
 
     case "${cmd}" in
         zklock)
-            opts="-s -v -q -h -V -n -w -E -l -c --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version --nonblock --wait --conflict-exit-code --limit --shared --write --once-per --record --command --id --kill-signal --kill-grace --cgroup --no-cgroup lock elect watch ls help"
+            opts="-s -v -q -h -V -n -w -E -l -c --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-mechanism --sasl-service --sasl-password-file --auth --client-config --acl --help --version --nonblock --wait --conflict-exit-code --limit --shared --write --once-per --record --command --id --kill-signal --kill-grace --cgroup --no-cgroup lock elect watch ls help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -88,6 +88,14 @@ _zklock() {
                     return 0
                     ;;
                 --sasl-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sasl-mechanism)
+                    COMPREPLY=($(compgen -W "digest-md5 gssapi" -- "${cur}"))
+                    return 0
+                    ;;
+                --sasl-service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -163,7 +171,7 @@ _zklock() {
             return 0
             ;;
         zklock__subcmd__elect)
-            opts="-c -s -v -q -h -V --leader --observe --json --command --id --kill-signal --kill-grace --cgroup --no-cgroup --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
+            opts="-c -s -v -q -h -V --leader --observe --json --command --id --kill-signal --kill-grace --cgroup --no-cgroup --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-mechanism --sasl-service --sasl-password-file --auth --client-config --acl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -218,6 +226,14 @@ _zklock() {
                     return 0
                     ;;
                 --sasl-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sasl-mechanism)
+                    COMPREPLY=($(compgen -W "digest-md5 gssapi" -- "${cur}"))
+                    return 0
+                    ;;
+                --sasl-service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -329,7 +345,7 @@ _zklock() {
             return 0
             ;;
         zklock__subcmd__lock)
-            opts="-n -w -E -l -c -s -v -q -h -V --nonblock --wait --conflict-exit-code --limit --shared --write --once-per --record --command --id --kill-signal --kill-grace --cgroup --no-cgroup --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
+            opts="-n -w -E -l -c -s -v -q -h -V --nonblock --wait --conflict-exit-code --limit --shared --write --once-per --record --command --id --kill-signal --kill-grace --cgroup --no-cgroup --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-mechanism --sasl-service --sasl-password-file --auth --client-config --acl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,6 +431,14 @@ _zklock() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sasl-mechanism)
+                    COMPREPLY=($(compgen -W "digest-md5 gssapi" -- "${cur}"))
+                    return 0
+                    ;;
+                --sasl-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --sasl-password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -439,7 +463,7 @@ _zklock() {
             return 0
             ;;
         zklock__subcmd__ls)
-            opts="-R -d -l -s -v -q -h -V --recursive --data --long --json --holder --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
+            opts="-R -d -l -s -v -q -h -V --recursive --data --long --json --holder --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-mechanism --sasl-service --sasl-password-file --auth --client-config --acl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -474,6 +498,14 @@ _zklock() {
                     return 0
                     ;;
                 --sasl-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sasl-mechanism)
+                    COMPREPLY=($(compgen -W "digest-md5 gssapi" -- "${cur}"))
+                    return 0
+                    ;;
+                --sasl-service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -501,7 +533,7 @@ _zklock() {
             return 0
             ;;
         zklock__subcmd__watch)
-            opts="-R -d -s -v -q -h -V --children --recursive --data --json --once --initial --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-password-file --auth --client-config --acl --help --version"
+            opts="-R -d -s -v -q -h -V --children --recursive --data --json --once --initial --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-mechanism --sasl-service --sasl-password-file --auth --client-config --acl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +568,14 @@ _zklock() {
                     return 0
                     ;;
                 --sasl-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sasl-mechanism)
+                    COMPREPLY=($(compgen -W "digest-md5 gssapi" -- "${cur}"))
+                    return 0
+                    ;;
+                --sasl-service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_zklock_global_optspecs
-    string join \n s/servers= session-timeout= connect-timeout= v/verbose q/quiet tls tls-ca= tls-cert= tls-key= tls-no-hostname-verification sasl-user= sasl-password-file= auth= client-config= acl= h/help V/version n/nonblock w/wait= E/conflict-exit-code= l/limit= shared write once-per= record c/command= id= kill-signal= kill-grace= cgroup no-cgroup
+    string join \n s/servers= session-timeout= connect-timeout= v/verbose q/quiet tls tls-ca= tls-cert= tls-key= tls-no-hostname-verification sasl-user= sasl-mechanism= sasl-service= sasl-password-file= auth= client-config= acl= h/help V/version n/nonblock w/wait= E/conflict-exit-code= l/limit= shared write once-per= record c/command= id= kill-signal= kill-grace= cgroup no-cgroup
 end
 
 function __fish_zklock_needs_command
@@ -31,6 +31,9 @@ complete -c zklock -n "__fish_zklock_needs_command" -l tls-ca -d 'PEM bundle of 
 complete -c zklock -n "__fish_zklock_needs_command" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_needs_command" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
 complete -c zklock -n "__fish_zklock_needs_command" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l sasl-mechanism -d 'SASL mechanism: digest-md5 (the default with --sasl-user) or gssapi (Kerberos: logs in with the ticket from kinit, or a keytab in KRB5_CLIENT_KTNAME; only in builds with the cargo feature gssapi)' -r -f -a "digest-md5\t'A user and password of the server\'s JAAS file'
+gssapi\t'Kerberos'"
+complete -c zklock -n "__fish_zklock_needs_command" -l sasl-service -d 'Kerberos: the service part of the servers\' principal, SERVICE/HOST@REALM, HOST being the server\'s name as written in --servers [default: zookeeper]' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
 complete -c zklock -n "__fish_zklock_needs_command" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
@@ -101,6 +104,9 @@ complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-ca -d 'PEM bu
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l sasl-mechanism -d 'SASL mechanism: digest-md5 (the default with --sasl-user) or gssapi (Kerberos: logs in with the ticket from kinit, or a keytab in KRB5_CLIENT_KTNAME; only in builds with the cargo feature gssapi)' -r -f -a "digest-md5\t'A user and password of the server\'s JAAS file'
+gssapi\t'Kerberos'"
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l sasl-service -d 'Kerberos: the service part of the servers\' principal, SERVICE/HOST@REALM, HOST being the server\'s name as written in --servers [default: zookeeper]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
@@ -141,6 +147,9 @@ complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-ca -d 'PEM b
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l sasl-mechanism -d 'SASL mechanism: digest-md5 (the default with --sasl-user) or gssapi (Kerberos: logs in with the ticket from kinit, or a keytab in KRB5_CLIENT_KTNAME; only in builds with the cargo feature gssapi)' -r -f -a "digest-md5\t'A user and password of the server\'s JAAS file'
+gssapi\t'Kerberos'"
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l sasl-service -d 'Kerberos: the service part of the servers\' principal, SERVICE/HOST@REALM, HOST being the server\'s name as written in --servers [default: zookeeper]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
@@ -154,7 +163,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand elect" -s v -l verbose -d 
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
-complete -c zklock -n "__fish_zklock_using_subcommand elect" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
@@ -163,6 +172,9 @@ complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-ca -d 'PEM b
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l sasl-mechanism -d 'SASL mechanism: digest-md5 (the default with --sasl-user) or gssapi (Kerberos: logs in with the ticket from kinit, or a keytab in KRB5_CLIENT_KTNAME; only in builds with the cargo feature gssapi)' -r -f -a "digest-md5\t'A user and password of the server\'s JAAS file'
+gssapi\t'Kerberos'"
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l sasl-service -d 'Kerberos: the service part of the servers\' principal, SERVICE/HOST@REALM, HOST being the server\'s name as written in --servers [default: zookeeper]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
@@ -177,7 +189,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand watch" -s v -l verbose -d 
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
-complete -c zklock -n "__fish_zklock_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
@@ -186,6 +198,9 @@ complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-ca -d 'PEM bund
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l sasl-user -d 'SASL DIGEST-MD5 login; the password comes from ZKLOCK_SASL_PASSWORD or --sasl-password-file, never from a flag' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l sasl-mechanism -d 'SASL mechanism: digest-md5 (the default with --sasl-user) or gssapi (Kerberos: logs in with the ticket from kinit, or a keytab in KRB5_CLIENT_KTNAME; only in builds with the cargo feature gssapi)' -r -f -a "digest-md5\t'A user and password of the server\'s JAAS file'
+gssapi\t'Kerberos'"
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l sasl-service -d 'Kerberos: the service part of the servers\' principal, SERVICE/HOST@REALM, HOST being the server\'s name as written in --servers [default: zookeeper]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l sasl-password-file -d 'File holding the SASL password (one line)' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l auth -d 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l client-config -d 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it' -r -F
@@ -199,7 +214,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand ls" -s v -l verbose -d 'Se
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
-complete -c zklock -n "__fish_zklock_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "lock" -d 'Run a command while holding a lock (the default subcommand)'
 complete -c zklock -n "__fish_zklock_using_subcommand help; and not __fish_seen_subcommand_from lock elect watch ls help" -f -a "elect" -d 'Run a command while this process leads an election; or show the leader'

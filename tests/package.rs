@@ -1,8 +1,8 @@
 //! The Debian package that `cargo deb` builds (tests/run.sh builds it when cargo-deb is
 //! installed, and installs cargo-deb first): installed with dpkg into a throwaway root, where
 //! man finds the pages, each shell's completion sits in its vendor directory, the binary is
-//! the version Cargo.toml names, systemd accepts the elect unit, and `dpkg -r` takes every
-//! file away again.
+//! the version Cargo.toml names (the default build, without Kerberos), systemd accepts the
+//! elect unit, and `dpkg -r` takes every file away again.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -139,6 +139,16 @@ fn the_debian_package_installs_and_removes_cleanly() {
         version.starts_with(&format!("zklock {}", env!("CARGO_PKG_VERSION"))),
         "{version}"
     );
+    // The package is the default build: no Kerberos, and it says so in one line (64) before
+    // connecting anywhere.
+    let out = Command::new(root.join("usr/bin/zklock"))
+        .args(["-s", "127.0.0.1:1", "--sasl-mechanism", "gssapi", "ls", "/"])
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.contains("built without Kerberos support"), "{said}");
     // systemd accepts the unit (an instance of the template).
     let unit = root.join("usr/lib/systemd/system/zklock-elect@.service");
     assert!(unit.is_file(), "unit missing");

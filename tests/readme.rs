@@ -1,7 +1,8 @@
 //! Every README block fenced as ```sh runnable is run with `sh -e` against a real ZooKeeper, with
 //! zklock on PATH and ZKLOCK_SERVERS set, so the README cannot rot. Blocks fenced
 //! ```sh runnable-tls run against the TLS-only test server, with `ca.pem` and alice's keystore
-//! as `app.pem` in their directory; ```sh runnable-sasl against the SASL-enforcing one.
+//! as `app.pem` in their directory; ```sh runnable-sasl against the SASL-enforcing one;
+//! ```sh runnable-kerberos against the Kerberized one, with alice's keytab.
 
 mod support;
 
@@ -66,6 +67,16 @@ fn readme() -> String {
 /// Runs each block with `sh -e` in `dir`, zklock on PATH, ZKLOCK_SERVERS set to `servers`,
 /// and compares its stdout with the output block shown after it, if there is one.
 fn run_blocks(blocks: Vec<Block>, servers: &str, dir: &std::path::Path) {
+    run_blocks_with(blocks, servers, dir, &[]);
+}
+
+/// As `run_blocks`, with more environment.
+fn run_blocks_with(
+    blocks: Vec<Block>,
+    servers: &str,
+    dir: &std::path::Path,
+    env: &[(&str, std::ffi::OsString)],
+) {
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_zklock"))
         .parent()
         .expect("bin dir")
@@ -80,6 +91,7 @@ fn run_blocks(blocks: Vec<Block>, servers: &str, dir: &std::path::Path) {
             .args(["-e", "-c", &script])
             .env("PATH", &path)
             .env("ZKLOCK_SERVERS", servers)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(dir));
         assert_eq!(ran.code, Some(0), "README block failed:\n{script}\n{ran:?}");
         if let Some(shown) = output {
@@ -113,7 +125,7 @@ fn assert_no_leftovers(zk: &Zk) {
     );
 }
 
-/// Every code block is either run here (```sh runnable, -tls, -sasl; its ```text output
+/// Every code block is either run here (```sh runnable, -tls, -sasl, -kerberos; its ```text output
 /// compared), one of the two set-up commands CI runs (```sh setup), or marked as an
 /// illustration (```<language> illustration): none can rot unnoticed.
 #[test]
@@ -133,6 +145,7 @@ fn every_readme_block_is_run_or_marked() {
             "sh runnable",
             "sh runnable-tls",
             "sh runnable-sasl",
+            "sh runnable-kerberos",
             "sh setup",
             "text output",
         ]
@@ -178,4 +191,24 @@ fn readme_sasl_examples_run() {
     let servers = secure::sasl_server().connect();
     run_blocks(blocks, &servers, &workdir("readme-sasl"));
     assert_no_leftovers(&Zk::connect_sasl(&servers, secure::ALICE));
+}
+
+/// Against the Kerberized server of tests/kerberos.rs, with alice's keytab in the block's
+/// directory and a ticket cache of its own; skipped, saying why, where that realm cannot run.
+#[test]
+fn readme_kerberos_examples_run() {
+    let blocks = runnable_blocks(&readme(), "```sh runnable-kerberos");
+    assert!(!blocks.is_empty(), "README has no runnable-kerberos block");
+    let Some(kdc) = kdc::realm() else { return };
+    let dir = workdir("readme-kerberos");
+    std::fs::copy(kdc.keytab("alice"), dir.join("alice.keytab")).expect("alice.keytab");
+    let env = [
+        ("KRB5_CONFIG", kdc.config().into_os_string()),
+        (
+            "KRB5CCNAME",
+            format!("FILE:{}", kdc.fresh_cache("readme").display()).into(),
+        ),
+    ];
+    run_blocks_with(blocks, &kdc.servers(), &dir, &env);
+    assert_no_leftovers(&Zk::connect(&kdc.servers_by_ip()));
 }

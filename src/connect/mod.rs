@@ -12,7 +12,7 @@ mod options;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::render;
-use crate::security::Security;
+use crate::security::{SaslLogin, Security};
 pub use options::ConnectionArgs;
 use reasons::{Failure, Recorder, Why};
 
@@ -132,15 +132,20 @@ impl Session {
         let opened = tokio::select! {
             opened = opening => Some(opened),
             _ = tokio::time::sleep(args.connect_timeout) => None,
-            // Every server refused our TLS: waiting longer cannot help.
-            _ = every_server_refused_tls(&recorder, hosts) => None,
+            // Every server refused our TLS or Kerberos login, or our ticket is missing or
+            // expired: waiting longer cannot help.
+            _ = every_server_refused(&recorder, hosts) => None,
         };
         let client = match opened {
             Some(Ok(client)) => client,
             Some(Err(zookeeper_client::Error::AuthFailed)) => {
                 return Err(Error::Refused(match &security.sasl {
-                    Some((user, _)) => format!(
+                    Some(SaslLogin::Digest { user, .. }) => format!(
                         "authentication failed at {servers}: SASL user {user}: wrong password or unknown user"
+                    ),
+                    #[cfg(feature = "gssapi")]
+                    Some(SaslLogin::Kerberos { .. }) => format!(
+                        "authentication failed at {servers}: the server did not accept our Kerberos ticket"
                     ),
                     None if !security.authenticated() => format!(
                         "{servers} requires authentication: log in with --sasl-user, --tls-cert or --auth"
@@ -270,19 +275,22 @@ async fn remove_orphans(
     result
 }
 
-/// Resolves once every one of `hosts` servers has failed its TLS handshake.
-async fn every_server_refused_tls(recorder: &Recorder, hosts: usize) {
+/// Resolves once every one of `hosts` servers has refused our TLS or Kerberos login, or at
+/// once when our own Kerberos ticket is the trouble.
+async fn every_server_refused(recorder: &Recorder, hosts: usize) {
     loop {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let failures = recorder.failures();
-        if failures.len() >= hosts && failures.iter().all(Failure::is_tls) {
+        if failures.iter().any(Failure::is_ours)
+            || (failures.len() >= hosts && failures.iter().all(Failure::is_refusal))
+        {
             return;
         }
     }
 }
 
-/// The error for a session that could not be opened: 77 naming the server when TLS was
-/// refused, else 69 with what each server did.
+/// The error for a session that could not be opened: 77 naming the server when TLS or
+/// Kerberos was refused, else 69 with what each server did.
 fn not_connected(
     connection: &Connection,
     recorder: &Recorder,
@@ -295,16 +303,16 @@ fn not_connected(
     } else {
         "it requires a client certificate (--tls-cert)"
     };
-    let tls: Vec<String> = failures
+    let refused: Vec<String> = failures
         .iter()
-        .filter(|f| f.is_tls())
+        .filter(|f| f.is_refusal())
         .map(|f| match f.why {
             Why::TlsAlert(_) => format!("{f}: {advice}"),
             _ => f.to_string(),
         })
         .collect();
-    if !tls.is_empty() {
-        return Error::Refused(tls.join("; "));
+    if !refused.is_empty() {
+        return Error::Refused(refused.join("; "));
     }
     let per_server = if failures.is_empty() {
         String::new()

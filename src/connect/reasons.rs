@@ -31,6 +31,9 @@ pub enum Why {
     TlsAlert(String),
     /// Refused, unresolvable, unreachable, silent: the server is not there.
     Unreachable(String),
+    /// Kerberos could not start a login with this server; `ours` when the trouble is our own
+    /// ticket (none, expired) or KDC, which every other server would meet alike.
+    Kerberos { why: String, ours: bool },
     /// Anything else the client logged.
     Other(String),
 }
@@ -44,6 +47,7 @@ impl fmt::Display for Failure {
                 "{}: TLS: the server refused the handshake ({alert})",
                 self.server
             ),
+            Why::Kerberos { why, .. } => write!(f, "{}: Kerberos: {why}", self.server),
             Why::Unreachable(why) | Why::Other(why) => write!(f, "{}: {why}", self.server),
         }
     }
@@ -53,6 +57,16 @@ impl Failure {
     /// A TLS failure: the server is there, and waiting longer will not change its mind.
     pub fn is_tls(&self) -> bool {
         matches!(self.why, Why::Tls(_) | Why::TlsAlert(_))
+    }
+
+    /// A refusal (77): TLS or Kerberos; the server is there, and waiting will not help.
+    pub fn is_refusal(&self) -> bool {
+        self.is_tls() || matches!(self.why, Why::Kerberos { .. })
+    }
+
+    /// A failure no other server can undo: our Kerberos ticket or KDC.
+    pub fn is_ours(&self) -> bool {
+        matches!(self.why, Why::Kerberos { ours: true, .. })
     }
 }
 
@@ -139,6 +153,14 @@ impl Visit for Message {
 /// Debug>" (the TCP connect or the TLS handshake) or "fails to establish session to tcp://h:p
 /// due to <error>" (the server closed the connection, e.g. on our certificate).
 fn parse(message: &str) -> Option<Failure> {
+    // "fail to open sasl session for <host>: <error>": Kerberos, before anything is sent.
+    if let Some(rest) = message.strip_prefix("fail to open sasl session for ") {
+        let (host, raw) = rest.split_once(": ")?;
+        return Some(Failure {
+            server: host.to_string(),
+            why: kerberos(raw),
+        });
+    }
     let rest = message
         .strip_prefix("fails in connecting to ")
         .or_else(|| message.strip_prefix("fails to establish session to "))?;
@@ -202,6 +224,44 @@ fn classify(raw: &str, tls: bool) -> Why {
     Why::Other(raw.to_string())
 }
 
+/// Turns a GSS-API error into advice: the minor status, in the last parentheses, says what
+/// happened ("No Kerberos credentials available (default cache: ...)", "Ticket expired",
+/// "Server zookeeper/h@R not found in Kerberos database").
+fn kerberos(raw: &str) -> Why {
+    let has = |s: &str| raw.contains(s);
+    let (why, ours) = if has("No Kerberos credentials available") || has("No credentials cache") {
+        (
+            "no ticket: run kinit (from a keytab: kinit -k -t KEYTAB PRINCIPAL, or set KRB5_CLIENT_KTNAME=KEYTAB)".to_string(),
+            true,
+        )
+    } else if has("expired") {
+        (
+            "the ticket has expired: run kinit again (k5start or kinit -k -t KEYTAB keep it fresh)"
+                .to_string(),
+            true,
+        )
+    } else if has("not found in Kerberos database") {
+        (
+            format!(
+                "the KDC knows no {}: check --sasl-service, and name the server as its principal does",
+                between(raw, "Server ", " not found").trim()
+            ),
+            false,
+        )
+    } else if has("Cannot contact any KDC") || has("Cannot find KDC") {
+        (
+            "cannot reach a Kerberos KDC for the realm (krb5.conf, KRB5_CONFIG)".to_string(),
+            true,
+        )
+    } else {
+        let detail = raw
+            .rsplit_once(" (")
+            .map_or(raw, |(_, last)| last.trim_end_matches(')'));
+        (detail.to_string(), false)
+    };
+    Why::Kerberos { why, ours }
+}
+
 fn between<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
     text.split_once(open)
         .and_then(|(_, rest)| rest.split_once(close))
@@ -226,5 +286,38 @@ mod tests {
         .unwrap();
         assert_eq!(refused.to_string(), "127.0.0.1:1: connection refused");
         assert_eq!(parse("sending connect request: ConnectRequest"), None);
+    }
+
+    #[test]
+    fn reads_kerberos_failures() {
+        let gss = "internal mechanism error: GSS-API error: ";
+        let none = parse(&format!(
+            "fail to open sasl session for localhost: {gss}No credentials were supplied, or the credentials were unavailable or inaccessible (No Kerberos credentials available (default cache: FILE:/tmp/x))"
+        ))
+        .unwrap();
+        assert_eq!(none.server, "localhost");
+        assert!(
+            none.is_ours() && none.to_string().contains("run kinit"),
+            "{none}"
+        );
+        let expired = parse(&format!(
+            "fail to open sasl session for zk1: {gss}Unspecified GSS failure.  Minor code may provide more information (Ticket expired)"
+        ))
+        .unwrap();
+        assert!(expired.is_ours() && expired.to_string().contains("expired"));
+        let unknown = parse(&format!(
+            "fail to open sasl session for zk1: {gss}Unspecified GSS failure.  Minor code may provide more information (Server zk/zk1@R not found in Kerberos database)"
+        ))
+        .unwrap();
+        assert!(!unknown.is_ours() && unknown.is_refusal());
+        assert!(
+            unknown.to_string().contains("knows no zk/zk1@R"),
+            "{unknown}"
+        );
+        let other = parse(&format!(
+            "fail to open sasl session for zk1: {gss}Unspecified GSS failure.  Minor code may provide more information (Clock skew too great)"
+        ))
+        .unwrap();
+        assert_eq!(other.to_string(), "zk1: Kerberos: Clock skew too great");
     }
 }

@@ -12,7 +12,7 @@ use crate::acl::AclSpec;
 mod options;
 
 use crate::error::Error;
-pub use options::SecurityArgs;
+pub use options::{SaslMechanism, SecurityArgs};
 use properties::ClientConfig;
 
 /// The environment variable that carries the SASL password (never a flag value).
@@ -34,8 +34,8 @@ pub struct Security {
     pub tls_everywhere: bool,
     /// A client certificate is presented (the session gets an `x509` identity).
     pub client_certificate: bool,
-    /// SASL DIGEST-MD5 user and password.
-    pub sasl: Option<(String, Secret)>,
+    /// The SASL login, if any.
+    pub sasl: Option<SaslLogin>,
     /// `--auth SCHEME:CREDENTIALS`.
     pub auth: Option<(String, String)>,
     /// `--acl`, when given.
@@ -128,15 +128,34 @@ impl Security {
         if let Some(tls) = &self.tls {
             connector = connector.with_tls(tls.clone());
         }
-        if let Some((user, password)) = &self.sasl {
-            connector =
-                connector.with_sasl(SaslOptions::digest_md5(user.clone(), password.0.clone()));
+        match &self.sasl {
+            Some(SaslLogin::Digest { user, password }) => {
+                connector =
+                    connector.with_sasl(SaslOptions::digest_md5(user.clone(), password.0.clone()));
+            }
+            #[cfg(feature = "gssapi")]
+            Some(SaslLogin::Kerberos { service }) => {
+                connector =
+                    connector.with_sasl(SaslOptions::gssapi().with_username(service.clone()));
+            }
+            None => {}
         }
         if let Some((scheme, cred)) = &self.auth {
             connector = connector.with_auth(scheme, cred.as_bytes());
         }
         connector
     }
+}
+
+/// How the session logs in with SASL.
+#[derive(Clone, Debug)]
+pub enum SaslLogin {
+    /// DIGEST-MD5: a user and password of the server's JAAS file.
+    Digest { user: String, password: Secret },
+    /// Kerberos (GSSAPI) with the ticket cache; `service` is the first part of the servers'
+    /// principal, `service/host@REALM`.
+    #[cfg(feature = "gssapi")]
+    Kerberos { service: String },
 }
 
 /// A password: its `Debug` never shows it.
@@ -161,15 +180,42 @@ pub fn parse_auth(auth: &str) -> Result<(String, String), Error> {
     }
 }
 
-/// `--sasl-user` with its password from `ZKLOCK_SASL_PASSWORD` or `--sasl-password-file`.
-fn sasl_login(args: &SecurityArgs) -> Result<Option<(String, Secret)>, Error> {
-    let Some(user) = &args.sasl_user else {
-        if args.sasl_password_file.is_some() {
-            return Err(Error::Usage(
-                "--sasl-password-file needs --sasl-user".into(),
-            ));
+/// The SASL login the options ask for: DIGEST-MD5 for `--sasl-user` (its password from
+/// `ZKLOCK_SASL_PASSWORD` or `--sasl-password-file`), Kerberos for `--sasl-mechanism gssapi`.
+fn sasl_login(args: &SecurityArgs) -> Result<Option<SaslLogin>, Error> {
+    let mechanism = match (args.sasl_mechanism, &args.sasl_user) {
+        (Some(mechanism), _) => mechanism,
+        (None, Some(_)) => SaslMechanism::DigestMd5,
+        (None, None) => {
+            if args.sasl_password_file.is_some() {
+                return Err(Error::Usage(
+                    "--sasl-password-file needs --sasl-user".into(),
+                ));
+            }
+            if args.sasl_service.is_some() {
+                return Err(Error::Usage(
+                    "--sasl-service is for Kerberos: add --sasl-mechanism gssapi".into(),
+                ));
+            }
+            return Ok(None);
         }
-        return Ok(None);
+    };
+    match mechanism {
+        SaslMechanism::DigestMd5 => digest_login(args).map(Some),
+        SaslMechanism::Gssapi => kerberos_login(args).map(Some),
+    }
+}
+
+fn digest_login(args: &SecurityArgs) -> Result<SaslLogin, Error> {
+    if args.sasl_service.is_some() {
+        return Err(Error::Usage(
+            "--sasl-service is for Kerberos (--sasl-mechanism gssapi), not digest-md5".into(),
+        ));
+    }
+    let Some(user) = &args.sasl_user else {
+        return Err(Error::Usage(
+            "--sasl-mechanism digest-md5 needs --sasl-user".into(),
+        ));
     };
     if user.is_empty() {
         return Err(Error::Usage("--sasl-user is empty".into()));
@@ -188,7 +234,33 @@ fn sasl_login(args: &SecurityArgs) -> Result<Option<(String, Secret)>, Error> {
             ))
         })?,
     };
-    Ok(Some((user.clone(), Secret(password))))
+    Ok(SaslLogin::Digest {
+        user: user.clone(),
+        password: Secret(password),
+    })
+}
+
+/// Kerberos takes who we are from the ticket cache: no user or password here.
+fn kerberos_login(args: &SecurityArgs) -> Result<SaslLogin, Error> {
+    if args.sasl_user.is_some() || args.sasl_password_file.is_some() {
+        return Err(Error::Usage(
+            "--sasl-mechanism gssapi logs in with the Kerberos ticket (kinit), not with --sasl-user or --sasl-password-file".into(),
+        ));
+    }
+    let service = args.sasl_service.as_deref().unwrap_or("zookeeper");
+    if service.is_empty() || service.contains(['/', '@']) || service.contains(char::is_whitespace) {
+        return Err(Error::Usage(format!(
+            "bad --sasl-service '{service}': expected the first part of the servers' principal, e.g. zookeeper"
+        )));
+    }
+    #[cfg(feature = "gssapi")]
+    return Ok(SaslLogin::Kerberos {
+        service: service.to_string(),
+    });
+    #[cfg(not(feature = "gssapi"))]
+    Err(Error::Usage(
+        "--sasl-mechanism gssapi: this zklock was built without Kerberos support (build it with --features gssapi)".into(),
+    ))
 }
 
 /// The TLS options from PEM files: the CA (or the system's), and our certificate with its key

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 /// TLS, SASL, digest logins and the ACL of created nodes (SPEC §8). Secrets never go in a flag
 /// value: the env forms fit a systemd `EnvironmentFile=`.
@@ -37,6 +37,24 @@ pub struct SecurityArgs {
     #[arg(long, global = true, env = "ZKLOCK_SASL_USER", value_name = "USER")]
     pub sasl_user: Option<String>,
 
+    /// SASL mechanism: digest-md5 (the default with --sasl-user) or gssapi (Kerberos: logs in
+    /// with the ticket from kinit, or a keytab in KRB5_CLIENT_KTNAME; only in builds with the
+    /// cargo feature gssapi)
+    #[arg(
+        long,
+        global = true,
+        env = "ZKLOCK_SASL_MECHANISM",
+        value_enum,
+        ignore_case = true,
+        value_name = "MECHANISM"
+    )]
+    pub sasl_mechanism: Option<SaslMechanism>,
+
+    /// Kerberos: the service part of the servers' principal, SERVICE/HOST@REALM, HOST being the
+    /// server's name as written in --servers [default: zookeeper]
+    #[arg(long, global = true, env = "ZKLOCK_SASL_SERVICE", value_name = "NAME")]
+    pub sasl_service: Option<String>,
+
     /// File holding the SASL password (one line)
     #[arg(
         long,
@@ -68,4 +86,13 @@ pub struct SecurityArgs {
     /// read when authenticated, open when not]
     #[arg(long, global = true, env = "ZKLOCK_ACL", value_name = "ACL")]
     pub acl: Option<String>,
+}
+
+/// `--sasl-mechanism`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SaslMechanism {
+    /// A user and password of the server's JAAS file.
+    DigestMd5,
+    /// Kerberos.
+    Gssapi,
 }

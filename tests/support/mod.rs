@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod ensemble;
+pub mod kdc;
 pub mod peers;
 pub mod proxy;
 pub mod secure;
@@ -35,6 +36,8 @@ pub fn zklock(servers: &str) -> Command {
         "ZKLOCK_SASL_USER",
         "ZKLOCK_SASL_PASSWORD",
         "ZKLOCK_SASL_PASSWORD_FILE",
+        "ZKLOCK_SASL_MECHANISM",
+        "ZKLOCK_SASL_SERVICE",
         "ZKLOCK_CLIENT_CONFIG",
         "ZKLOCK_ACL",
     ] {
