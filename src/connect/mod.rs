@@ -145,7 +145,7 @@ impl Session {
                     ),
                     #[cfg(feature = "gssapi")]
                     Some(SaslLogin::Kerberos { .. }) => format!(
-                        "authentication failed at {servers}: the server did not accept our Kerberos ticket"
+                        "authentication failed at {servers}: the server did not accept our Kerberos ticket (expired on its way? run kinit again)"
                     ),
                     None if !security.authenticated() => format!(
                         "{servers} requires authentication: log in with --sasl-user, --tls-cert or --auth"
