@@ -661,24 +661,30 @@ fn the_status_line_follows_a_change_of_holder() {
         env!("CARGO_BIN_EXE_zklock"),
         servers()
     );
-    let third =
-        Background::spawn(Command::new("script").args(["-q", "-e", "-c", &inner, "/dev/null"]));
-    zk.wait_children(&path, 3, Duration::from_secs(10));
+    let third = Streaming::spawn(
+        Command::new("script").args(["-q", "-e", "-c", &inner, "/dev/null"]),
+        "status-follows",
+    );
+    // The first holder leaves only once the third has said who holds the lock (its node in
+    // the queue is not enough: the status line comes a few round trips later).
+    let shown = || read(&third.stdout);
+    assert!(
+        eventually(Duration::from_secs(15), || shown()
+            .contains("held by first")),
+        "{:?}",
+        shown()
+    );
     assert_eq!(first.release().code, Some(0));
     let ran = third
+        .process
         .wait_timeout(Duration::from_secs(30))
         .expect("gives up");
     assert_eq!(ran.code, Some(75), "{ran:?}");
+    assert!(shown().contains("waiting 2 for "), "{:?}", shown());
     assert!(
-        ran.stdout.contains("waiting 2 for ") && ran.stdout.contains("held by first"),
+        shown().contains(&format!("waiting 1 for {path}, held by second")),
         "{:?}",
-        ran.stdout
-    );
-    assert!(
-        ran.stdout
-            .contains(&format!("waiting 1 for {path}, held by second")),
-        "{:?}",
-        ran.stdout
+        shown()
     );
     second.signal(libc::SIGTERM);
     second.wait_timeout(Duration::from_secs(10)).expect("stops");
