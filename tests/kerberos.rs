@@ -13,9 +13,6 @@ use std::time::Duration;
 use support::kdc::{self, REALM};
 use support::*;
 
-/// The nested zklock of a command, configured by the environment alone.
-const ZKLOCK: &str = env!("CARGO_BIN_EXE_zklock");
-
 fn one_line(ran: &Ran) -> &str {
     assert_eq!(ran.stderr.lines().count(), 1, "not one line: {ran:?}");
     ran.stderr.trim_end()
@@ -37,43 +34,17 @@ fn every_subcommand_works_with_a_kerberos_ticket() {
     );
 
     // elect, and a nested `elect --leader` that has only the environment to go on.
-    let ran = run(kdc
-        .zklock(&alice)
-        .env("ZKLOCK_SERVERS", kdc.servers())
-        .env("ZKLOCK_SASL_MECHANISM", "gssapi")
-        .args([
-            "elect",
-            &path,
-            "--id",
-            "krb-leader",
-            "--",
-            ZKLOCK,
-            "elect",
-            &path,
-        ])
-        .arg("--leader"));
-    assert_eq!(ran.code, Some(0), "{ran:?}");
-    assert_eq!(ran.stdout, "krb-leader\n");
-
-    let ready = format!("{path}-ready");
-    let watch = Streaming::spawn(
-        kdc.zklock(&alice).args(["-v", "watch", "--once", &ready]),
-        "krb-watch",
-    );
-    watch.wait_stderr("watching", Duration::from_secs(15));
     let zk = Zk::connect(&kdc.servers_by_ip());
-    zk.create(&ready, b"");
-    let ran = watch
-        .process
-        .wait_timeout(Duration::from_secs(15))
-        .expect("watch exits");
-    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let env = [
+        ("ZKLOCK_SERVERS", kdc.servers().into()),
+        ("ZKLOCK_SASL_MECHANISM", "gssapi".into()),
+    ];
+    elect_and_watch(kdc.zklock(&alice), &env, kdc.zklock(&alice), &zk, &path);
 
     let ran = run(kdc.zklock(&alice).args(["ls", "/t"]));
     assert_eq!(ran.code, Some(0), "{ran:?}");
     assert!(ran.stdout.lines().any(|l| path.ends_with(l)), "{ran:?}");
     zk.assert_empty_soon(&path, Duration::from_secs(5));
-    zk.delete(&ready);
     zk.delete(&path);
 }
 

@@ -45,9 +45,6 @@ fn one_line(ran: &Ran) -> &str {
     ran.stderr.trim_end()
 }
 
-/// The nested zklock of a command, configured by the environment alone.
-const ZKLOCK: &str = env!("CARGO_BIN_EXE_zklock");
-
 #[test]
 fn every_subcommand_works_over_tls() {
     let path = unique_path("tls-all");
@@ -57,32 +54,15 @@ fn every_subcommand_works_over_tls() {
 
     // elect, and a nested `elect --leader` that has only the environment forms to go on.
     let pki = pki();
-    let ran = run(zklock(&tls())
-        .env("ZKLOCK_SERVERS", tls())
-        .env("ZKLOCK_TLS_CA", pki.ca())
-        .env("ZKLOCK_TLS_CERT", pki.cert("alice"))
-        .env("ZKLOCK_TLS_KEY", pki.key("alice"))
-        .args([
-            "elect", &path, "--id", "leader-a", "--", ZKLOCK, "elect", &path,
-        ])
-        .arg("--leader"));
-    assert_eq!(ran.code, Some(0), "{ran:?}");
-    assert_eq!(ran.stdout, "leader-a\n");
-
-    let ready = format!("{path}-ready");
-    let watch = Streaming::spawn(
-        tls_zklock("alice").args(["-v", "watch", "--once", &ready]),
-        "tls-watch",
-    );
-    watch.wait_stderr("watching", Duration::from_secs(15));
     let zk = alice_tls();
-    zk.create(&ready, b"go");
-    let ran = watch
-        .process
-        .wait_timeout(Duration::from_secs(15))
-        .expect("watch --once exits after the event");
-    assert_eq!(ran.code, Some(0), "{ran:?}");
-    assert_eq!(read(&watch.stdout), format!("created {ready}\n"));
+    let env = [
+        ("ZKLOCK_SERVERS", tls().into()),
+        ("ZKLOCK_TLS_CA", pki.ca().into()),
+        ("ZKLOCK_TLS_CERT", pki.cert("alice").into()),
+        ("ZKLOCK_TLS_KEY", pki.key("alice").into()),
+    ];
+    let watched = elect_and_watch(zklock(&tls()), &env, tls_zklock("alice"), &zk, &path);
+    assert_eq!(watched, format!("created {path}-ready\n"));
 
     let ran = run(tls_zklock("alice").args(["ls", "-l", "/t"]));
     assert_eq!(ran.code, Some(0), "{ran:?}");
@@ -94,7 +74,6 @@ fn every_subcommand_works_over_tls() {
         "{ran:?}"
     );
     zk.assert_empty_soon(&path, Duration::from_secs(5));
-    zk.delete(&ready);
 }
 
 #[test]
@@ -532,42 +511,17 @@ fn every_subcommand_works_over_sasl() {
 
     let pw = workdir("sasl-pw").join("password");
     std::fs::write(&pw, format!("{}\n", ALICE.1)).unwrap();
-    let ran = run(zklock(&sasl())
-        .env("ZKLOCK_SERVERS", sasl())
-        .env("ZKLOCK_SASL_USER", ALICE.0)
-        .env("ZKLOCK_SASL_PASSWORD_FILE", &pw)
-        .args([
-            "elect",
-            &path,
-            "--id",
-            "sasl-leader",
-            "--",
-            ZKLOCK,
-            "elect",
-            &path,
-        ])
-        .arg("--leader"));
-    assert_eq!(ran.code, Some(0), "{ran:?}");
-    assert_eq!(ran.stdout, "sasl-leader\n");
-
-    let ready = format!("{path}-ready");
-    let watch = Streaming::spawn(
-        sasl_zklock(ALICE).args(["-v", "watch", "--once", &ready]),
-        "sasl-watch",
-    );
-    watch.wait_stderr("watching", Duration::from_secs(15));
     let zk = Zk::connect_sasl(&sasl(), ALICE);
-    zk.create(&ready, b"");
-    let ran = watch
-        .process
-        .wait_timeout(Duration::from_secs(15))
-        .expect("watch exits");
-    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let env = [
+        ("ZKLOCK_SERVERS", sasl().into()),
+        ("ZKLOCK_SASL_USER", ALICE.0.into()),
+        ("ZKLOCK_SASL_PASSWORD_FILE", pw.into()),
+    ];
+    elect_and_watch(zklock(&sasl()), &env, sasl_zklock(ALICE), &zk, &path);
     let ran = run(sasl_zklock(ALICE).args(["ls", "/t"]));
     assert_eq!(ran.code, Some(0), "{ran:?}");
     assert!(ran.stdout.lines().any(|l| path.ends_with(l)), "{ran:?}");
     zk.assert_empty_soon(&path, Duration::from_secs(5));
-    zk.delete(&ready);
 }
 
 #[test]

@@ -653,3 +653,39 @@ pub fn long_roles(stdout: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// What every secured-server test asks of a login besides `lock` and `ls`: `elect` whose
+/// command, a nested `elect --leader`, has only the environment (`env`, on top of what
+/// `outer` carries) to go on; and `watch --once`, run by `watcher` (which gets `-v watch
+/// --once`), woken by `zk` creating `<path>-ready`. Returns what the watch printed.
+pub fn elect_and_watch(
+    mut outer: Command,
+    env: &[(&str, std::ffi::OsString)],
+    mut watcher: Command,
+    zk: &Zk,
+    path: &str,
+) -> String {
+    let leader = format!("{}-leader", path.rsplit('/').next().unwrap_or("x"));
+    let nested = env!("CARGO_BIN_EXE_zklock");
+    let ran = run(outer
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .args(["elect", path, "--id", &leader, "--", nested, "elect", path])
+        .arg("--leader"));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    assert_eq!(ran.stdout, format!("{leader}\n"));
+
+    let ready = format!("{path}-ready");
+    let watch = Streaming::spawn(
+        watcher.args(["-v", "watch", "--once", &ready]),
+        "watch-once",
+    );
+    watch.wait_stderr("watching", Duration::from_secs(15));
+    zk.create(&ready, b"go");
+    let ran = watch
+        .process
+        .wait_timeout(Duration::from_secs(15))
+        .expect("watch --once exits after the event");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    zk.delete(&ready);
+    read(&watch.stdout)
+}
