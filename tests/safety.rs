@@ -181,8 +181,30 @@ fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
         // SAFETY: kill on a pid this test's command started.
         unsafe { libc::kill(grandchild, libc::SIGKILL) };
     }
+    // Nothing left behind: the watchdog removes the command's cgroup once zklock is gone;
+    // without it (the negative control) nothing does, so the test does.
+    if let Some(cgroup) = cgroup_of(&read(&holder.stderr)) {
+        let gone = || !cgroup.exists();
+        if watchdog {
+            assert!(
+                eventually(Duration::from_secs(2), gone),
+                "{} left behind",
+                cgroup.display()
+            );
+        } else {
+            eventually(Duration::from_secs(2), || {
+                std::fs::remove_dir(&cgroup).is_ok() || gone()
+            });
+        }
+    }
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
     (died, watchdog_pid)
+}
+
+/// The command's cgroup, as `-vv` names it.
+fn cgroup_of(stderr: &str) -> Option<std::path::PathBuf> {
+    let rest = stderr.split("zklock: cgroup ").nth(1)?;
+    Some(rest.lines().next()?.trim().into())
 }
 
 #[test]
@@ -323,11 +345,8 @@ fn a_normal_run_leaves_no_cgroup_behind() {
     let path = unique_path("cgroup-gone");
     let ran = run(zklock(&servers()).args(["-vv", "--cgroup", &path, "--", "true"]));
     assert_eq!(ran.code, Some(0), "{ran:?}");
-    match ran.stderr.split("zklock: cgroup ").nth(1) {
-        Some(rest) => {
-            let dir = rest.lines().next().unwrap_or_default();
-            assert!(!std::path::Path::new(dir).exists(), "{dir} left behind");
-        }
+    match cgroup_of(&ran.stderr) {
+        Some(dir) => assert!(!dir.exists(), "{} left behind", dir.display()),
         None => eprintln!("skipped: zklock could make no cgroup here"),
     }
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
