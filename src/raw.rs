@@ -109,6 +109,23 @@ pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
     }
 }
 
+/// Runs `f` (a clone of a child that shares zklock's memory) with every signal of this thread
+/// blocked, and restores the mask after: no handler of zklock's may run in such a child before
+/// it has reset them (or, for the watchdog, ever; it never unblocks one).
+pub fn with_every_signal_blocked<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: sigfillset fills the set it is given; pthread_sigmask only swaps this thread's
+    // mask, restored below.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut before: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
+        let result = f();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+        result
+    }
+}
+
 /// A stack for a child that shares zklock's memory, left as the allocator gives it: a page
 /// is touched (and faulted in) only when the child uses it, not zeroed up front.
 pub fn stack(size: usize) -> Vec<MaybeUninit<u8>> {

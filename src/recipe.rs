@@ -355,8 +355,8 @@ pub struct WaitHooks<'a> {
 /// Waits until `own` is the lowest contender in `dir`, watching only its predecessor.
 ///
 /// `hooks.on_wait` runs once, when it turns out we must wait. `hooks.proof`, when given, is
-/// the latest send time known to have reached a live session (the create's, at first). A look at the queue after a wait goes out behind a `sync` once that proof is T/10
-/// old: its answer proves the session alive at the leader when it was sent, and the listing
+/// the latest send time known to have reached a live session (the create's, at first). A look
+/// at the queue after a wait goes out behind a `sync` once that proof is T/10 old: its answer proves the session alive at the leader when it was sent, and the listing
 /// behind it that our node is still there, so `proof` moves on and a waiter that becomes the
 /// holder starts its command without a round trip to refresh its lease.
 ///

@@ -6,10 +6,9 @@
 //! would leave its command running while the lock passes to the next holder. So before it
 //! starts the command (while it waits, for a waiter), zklock starts this helper into a session
 //! of its own: a process that shares zklock's memory on a stack of its own (raw.rs), or a
-//! fork where that is not available. They share one
-//! anonymous page: zklock publishes the command's process group and the lease's SIGKILL
-//! deadline (CLOCK_BOOTTIME), moving the deadline on with every answered probe, which is a
-//! plain atomic store.
+//! fork where that is not available. They share one anonymous page: zklock publishes the
+//! command's process group and the lease's SIGKILL deadline (CLOCK_BOOTTIME), moving the
+//! deadline on with every answered probe, which is a plain atomic store.
 //!
 //! The helper sleeps in `poll` on two things: a CLOCK_BOOTTIME timerfd armed to the published
 //! deadline (so a suspend counts, and nothing polls), and a pipe whose only write end zklock
@@ -82,15 +81,7 @@ impl Watchdog {
         // SAFETY: the helper runs only `helper_main`, which makes raw system calls; every
         // signal is blocked from before the clone, and the helper never unblocks one, so no
         // handler of zklock's runs in it.
-        let pid = unsafe {
-            let mut all: libc::sigset_t = std::mem::zeroed();
-            let mut before: libc::sigset_t = std::mem::zeroed();
-            libc::sigfillset(&mut all);
-            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
-            let pid = clone_helper(helper);
-            libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
-            pid
-        };
+        let pid = raw::with_every_signal_blocked(|| unsafe { clone_helper(helper) });
         if pid < 0 {
             return Err(io::Error::from_raw_os_error(-pid as i32));
         }

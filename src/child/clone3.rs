@@ -113,12 +113,7 @@ pub fn spawn(
         }
         // No handler of zklock's may run in the child, which may share zklock's memory: every
         // signal stays blocked from before the clone until the child has reset the handlers.
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut before: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
-        let pid = clone(&mut args, &child);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+        let pid = crate::raw::with_every_signal_blocked(|| clone(&mut args, &child));
         close_dir();
         libc::close(pipe[1]);
         if pid < 0 {

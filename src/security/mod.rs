@@ -184,34 +184,26 @@ pub fn parse_auth(auth: &str) -> Result<(String, String), Error> {
 /// `ZKLOCK_SASL_PASSWORD` or `--sasl-password-file`), Kerberos for `--sasl-mechanism gssapi`.
 fn sasl_login(args: &SecurityArgs) -> Result<Option<SaslLogin>, Error> {
     let mechanism = match (args.sasl_mechanism, &args.sasl_user) {
-        (Some(mechanism), _) => mechanism,
-        (None, Some(_)) => SaslMechanism::DigestMd5,
-        (None, None) => {
-            if args.sasl_password_file.is_some() {
-                return Err(Error::Usage(
-                    "--sasl-password-file needs --sasl-user".into(),
-                ));
-            }
-            if args.sasl_service.is_some() {
-                return Err(Error::Usage(
-                    "--sasl-service is for Kerberos: add --sasl-mechanism gssapi".into(),
-                ));
-            }
-            return Ok(None);
-        }
+        (Some(mechanism), _) => Some(mechanism),
+        (None, Some(_)) => Some(SaslMechanism::DigestMd5),
+        (None, None) => None,
     };
+    if args.sasl_service.is_some() && mechanism != Some(SaslMechanism::Gssapi) {
+        return Err(Error::Usage(
+            "--sasl-service is for Kerberos: add --sasl-mechanism gssapi".into(),
+        ));
+    }
     match mechanism {
-        SaslMechanism::DigestMd5 => digest_login(args).map(Some),
-        SaslMechanism::Gssapi => kerberos_login(args).map(Some),
+        Some(SaslMechanism::DigestMd5) => digest_login(args).map(Some),
+        Some(SaslMechanism::Gssapi) => kerberos_login(args).map(Some),
+        None if args.sasl_password_file.is_some() => Err(Error::Usage(
+            "--sasl-password-file needs --sasl-user".into(),
+        )),
+        None => Ok(None),
     }
 }
 
 fn digest_login(args: &SecurityArgs) -> Result<SaslLogin, Error> {
-    if args.sasl_service.is_some() {
-        return Err(Error::Usage(
-            "--sasl-service is for Kerberos (--sasl-mechanism gssapi), not digest-md5".into(),
-        ));
-    }
     let Some(user) = &args.sasl_user else {
         return Err(Error::Usage(
             "--sasl-mechanism digest-md5 needs --sasl-user".into(),
