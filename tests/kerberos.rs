@@ -13,11 +13,6 @@ use std::time::Duration;
 use support::kdc::{self, REALM};
 use support::*;
 
-fn one_line(ran: &Ran) -> &str {
-    assert_eq!(ran.stderr.lines().count(), 1, "not one line: {ran:?}");
-    ran.stderr.trim_end()
-}
-
 #[test]
 fn every_subcommand_works_with_a_kerberos_ticket() {
     let Some(kdc) = kdc::realm() else { return };

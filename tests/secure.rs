@@ -40,11 +40,6 @@ fn alice_tls() -> Zk {
     Zk::connect_tls(&tls(), "alice")
 }
 
-fn one_line(ran: &Ran) -> &str {
-    assert_eq!(ran.stderr.lines().count(), 1, "not one line: {ran:?}");
-    ran.stderr.trim_end()
-}
-
 #[test]
 fn every_subcommand_works_over_tls() {
     let path = unique_path("tls-all");

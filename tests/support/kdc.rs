@@ -4,14 +4,14 @@
 //! through JAAS's Krb5LoginModule. krb5.conf is private (`KRB5_CONFIG`): the machine's own is
 //! never read or changed. Both processes die with the test process (parent-death signal).
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::server::{Server, free_port, scratch};
+use super::server::{Server, die_with_this_thread, free_port, scratch, spawn_shared};
+use super::succeed;
 
 pub const REALM: &str = "ZKLOCK.TEST";
 
@@ -49,17 +49,7 @@ pub fn realm() -> Option<&'static Kdc> {
             skipped(&format!("apt-get install {}", missing.join(" ")));
             return None;
         }
-        // From a thread that lives as long as the process: the parent-death signal fires
-        // when the forking thread exits.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            tx.send(Kdc::start())
-                .expect("test thread waits for the realm");
-            loop {
-                std::thread::park();
-            }
-        });
-        Some(rx.recv().expect("realm thread answers"))
+        Some(spawn_shared(Kdc::start))
     })
     .as_ref()
 }
@@ -98,15 +88,7 @@ impl Kdc {
         )
         .expect("kdc.conf");
         let tool = |program: &str, args: &[&str]| {
-            let out = kerberos_env(Command::new(program), &dir)
-                .args(args)
-                .output()
-                .unwrap_or_else(|e| panic!("{program}: {e}"));
-            assert!(
-                out.status.success(),
-                "{program} {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            succeed(kerberos_env(Command::new(program), &dir).args(args));
         };
         tool(
             "kdb5_util",
@@ -133,13 +115,7 @@ impl Kdc {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
-        unsafe {
-            kdc.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-                Ok(())
-            });
-        }
+        die_with_this_thread(&mut kdc);
         let kdc = kdc.spawn().expect("krb5kdc runs");
         let listening = super::eventually(Duration::from_secs(10), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -217,17 +193,12 @@ impl Kdc {
         if let Some(lifetime) = lifetime {
             kinit.args(["-l", lifetime]);
         }
-        let out = kinit
-            .arg("-k")
-            .arg("-t")
-            .arg(self.keytab(principal))
-            .arg(principal)
-            .output()
-            .expect("kinit runs");
-        assert!(
-            out.status.success(),
-            "kinit {principal}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        succeed(
+            kinit
+                .arg("-k")
+                .arg("-t")
+                .arg(self.keytab(principal))
+                .arg(principal),
         );
         cache
     }

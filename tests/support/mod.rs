@@ -54,6 +54,24 @@ pub fn zklock(servers: &str) -> Command {
     command
 }
 
+/// Runs a set-up tool (openssl, kinit, kadmin.local...) to its end and insists it succeeded.
+pub fn succeed(command: &mut Command) {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{:?} does not run: {e}", command.get_program()));
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The one line a refusal or usage error prints on stderr.
+pub fn one_line(ran: &Ran) -> &str {
+    assert_eq!(ran.stderr.lines().count(), 1, "not one line: {ran:?}");
+    ran.stderr.trim_end()
+}
+
 /// A lock path no other test uses.
 pub fn unique_path(name: &str) -> String {
     format!("/t/{name}-{}", std::process::id())

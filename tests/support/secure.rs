@@ -8,7 +8,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use super::Zk;
-use super::server::{Server, scratch};
+use super::server::{Server, scratch, spawn_shared};
+use super::succeed;
 
 /// The SASL users of the SASL server and their passwords.
 pub const ALICE: (&str, &str) = ("alice", "alice-s3cret");
@@ -61,16 +62,7 @@ impl Pki {
 }
 
 fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs (apt-get install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeed(Command::new("openssl").args(args).current_dir(dir));
 }
 
 /// Makes a CA, the server's certificate, and client certificates alice and bob (trusted) and
@@ -232,19 +224,6 @@ pub fn sasl_server() -> &'static Server {
             )
         })
     })
-}
-
-/// Starts a server from a thread that lives as long as the process: the parent-death signal
-/// that kills it fires when the forking thread exits, and test threads come and go.
-fn spawn_shared(start: impl FnOnce() -> Server + Send + 'static) -> Server {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        tx.send(start()).expect("test thread waits for the server");
-        loop {
-            std::thread::park();
-        }
-    });
-    rx.recv().expect("server thread answers")
 }
 
 impl Zk {

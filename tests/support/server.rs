@@ -33,19 +33,33 @@ static SHARED: OnceLock<Server> = OnceLock::new();
 
 /// The standalone server shared by every test of this test binary.
 pub fn shared() -> &'static Server {
-    SHARED.get_or_init(|| {
-        // Spawned from a thread that lives as long as the process: the parent-death signal
-        // fires when the forking *thread* exits, and test threads come and go.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            tx.send(Server::standalone())
-                .expect("test thread waits for the server");
-            loop {
-                std::thread::park();
-            }
+    SHARED.get_or_init(|| spawn_shared(Server::standalone))
+}
+
+/// Runs `start` (which starts processes that `die_with_this_thread`) on a thread that lives as
+/// long as the test process: the parent-death signal fires when the forking *thread* exits,
+/// and test threads come and go. What `start` returns is handed back.
+pub fn spawn_shared<T: Send + 'static>(start: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        tx.send(start()).expect("test thread waits for it");
+        loop {
+            std::thread::park();
+        }
+    });
+    rx.recv().expect("the shared thread answers")
+}
+
+/// SIGKILLs the process `command` starts when the thread that starts it exits (with the test
+/// process, for a thread of `spawn_shared`).
+pub fn die_with_this_thread(command: &mut Command) {
+    // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            Ok(())
         });
-        rx.recv().expect("server thread answers")
-    })
+    }
 }
 
 /// A free loopback port (the OS picks it; a race with other processes is unlikely).
@@ -172,13 +186,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-                Ok(())
-            });
-        }
+        die_with_this_thread(&mut command);
         self.child = Some(
             command
                 .spawn()
