@@ -107,14 +107,9 @@ pub fn roles(names: &[String], limit: Option<u32>) -> HashMap<String, Role> {
 /// Sorts by name, except that lock and election contenders and semaphore leases come last in
 /// queue order (by sequence, which their uuid-prefixed names do not sort by).
 pub fn sort_queue_last(names: &mut [String]) {
-    let key = |name: &String| {
-        let seq = recipe::contenders(vec![name.clone()])
-            .first()
-            .map(|c| c.seq)
-            .or_else(|| recipe::lease_sequence(name));
-        (seq.is_some(), seq, name.clone())
-    };
-    names.sort_by_cached_key(key);
+    names.sort_unstable();
+    // Stable: names of one sequence (none, for most) stay in name order.
+    names.sort_by_cached_key(|name| recipe::queue_sequence(name).map_or((false, 0), |s| (true, s)));
 }
 
 /// One holder of a lock, read lock, lease or leadership (`ls --holder`, `-v` on a conflict).

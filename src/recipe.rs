@@ -99,10 +99,21 @@ pub fn lease_sequence(name: &str) -> Option<i64> {
     sequence_after(name, Recipe::Lease.infix())
 }
 
-/// The 10 digits ZooKeeper appended after `marker` in `name`.
+/// The sequence of a contender of any recipe or of a semaphore lease, for ordering listings.
+pub fn queue_sequence(name: &str) -> Option<i64> {
+    sequence_of(name)
+        .map(|(seq, _)| seq)
+        .or_else(|| lease_sequence(name))
+}
+
+/// The 10 digits ZooKeeper appended after `marker` in `name`. Read from the end: no marker
+/// ends in a digit, so a name that ends in `marker` and 10 digits has no later `marker`.
+/// (Called several times for each of a listing's names: `ls` of 20,000 children spent a
+/// fifth of its time in `rsplit_once`'s searcher set-up.)
 fn sequence_after(name: &str, marker: &str) -> Option<i64> {
-    let (_, digits) = name.rsplit_once(marker)?;
-    if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
+    let head = name.len().checked_sub(10)?;
+    let (before, digits) = (name.get(..head)?, &name[head..]);
+    if before.ends_with(marker) && digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse().ok()
     } else {
         None
@@ -572,6 +583,26 @@ mod tests {
                 (6, true)
             ]
         );
+    }
+
+    /// Read from the end: the marker must sit right before the last 10 characters, which must
+    /// all be digits; a marker earlier in the name, or a multi-byte character, does not count.
+    #[test]
+    fn sequence_is_the_ten_digits_after_the_last_marker() {
+        assert_eq!(sequence_after("_c_a-lock-0000000007", "-lock-"), Some(7));
+        assert_eq!(sequence_after("-lock-0000000007", "-lock-"), Some(7));
+        assert_eq!(
+            sequence_after("a-lock-0000000007-lock-0000000009", "-lock-"),
+            Some(9)
+        );
+        assert_eq!(sequence_after("a-lock-0000000007x", "-lock-"), None);
+        assert_eq!(sequence_after("a-lock-000000007", "-lock-"), None);
+        assert_eq!(sequence_after("a-lock-00000000007", "-lock-"), None);
+        assert_eq!(sequence_after("a-lock-000000000é", "-lock-"), None);
+        assert_eq!(sequence_after("é000000000", "-lock-"), None);
+        assert_eq!(sequence_after("0000000007", "-lock-"), None);
+        assert_eq!(queue_sequence("_c_a-lease-0000000003"), Some(3));
+        assert_eq!(queue_sequence("config"), None);
     }
 
     /// Readers share; a writer waits for everyone before it; a reader after a waiting writer
