@@ -649,12 +649,14 @@ fn bench() {
 const CROWD_ROUNDS: usize = 5;
 
 /// Medians of `n` cycles of zklock, the floor deleting and the floor releasing by close, run
-/// in turn (so a slow spell of the machine hits all three alike), in ms.
+/// in turn (so a slow spell of the machine hits all three alike), in ms. Each round starts
+/// with the next tool, so none always runs first or always follows the same one.
 fn head_to_head(servers: &str, scratch: &Path, n: usize) -> [f64; 3] {
     let tools = [Tool::Zklock, Tool::Floor, Tool::FloorClose];
     let mut times: Vec<Vec<f64>> = tools.iter().map(|_| Vec::new()).collect();
-    for _ in 0..n {
-        for (k, tool) in tools.iter().enumerate() {
+    for round in 0..n {
+        for k in (0..tools.len()).map(|i| (i + round) % tools.len()) {
+            let tool = &tools[k];
             let mut command = tool.command(servers, "/bench/head-to-head", &["true"], scratch);
             let started = Instant::now();
             let status = command.status().expect("run");
