@@ -210,6 +210,10 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
         }
         sys(libc::SYS_close, [null as usize, 0, 0, 0, 0]);
     }
+    // Nor anything else of zklock's but the pipe: a copy of its ZooKeeper connection kept
+    // the connection open after zklock closed it (until the helper exited, holding one of
+    // the server's connections per client address), and what zklock inherited is not ours.
+    close_all_but(wake);
     let timer = sys(
         libc::SYS_timerfd_create,
         [
@@ -278,6 +282,23 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
         }
         if fds[1].revents != 0 {
             read(timer, &mut buf[..8]);
+        }
+    }
+}
+
+/// Closes every descriptor from 3 up except `keep`, by raw system calls: close_range
+/// (Linux 5.9+), else one by one up to 4095.
+fn close_all_but(keep: i32) {
+    let sys = |n: libc::c_long, a: [usize; 5]| raw::syscall(n, a);
+    let keep = keep.max(2) as usize;
+    for (low, high) in [(3, keep - 1), (keep + 1, u32::MAX as usize)] {
+        if low > high {
+            continue;
+        }
+        if sys(libc::SYS_close_range, [low, high, 0, 0, 0]) == -(libc::ENOSYS as isize) {
+            for fd in low..=high.min(4095) {
+                sys(libc::SYS_close, [fd, 0, 0, 0, 0]);
+            }
         }
     }
 }

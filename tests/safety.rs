@@ -201,6 +201,70 @@ fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
     (died, watchdog_pid)
 }
 
+/// What `pid`'s descriptors point to, as /proc/PID/fd shows them.
+fn descriptors(pid: i32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("/proc/PID/fd")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .map(|target| target.display().to_string())
+        .collect()
+}
+
+/// The watchdog keeps none of zklock's descriptors: not its ZooKeeper connection (a copy in
+/// the watchdog kept the connection open, and one of the server's connections per client
+/// address taken, after zklock had closed it) and not what zklock inherited (here a file on
+/// descriptor 7). zklock itself holds both while its command runs: the probe can see them.
+#[test]
+fn the_watchdog_holds_none_of_zklocks_descriptors() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let name = "watchdog-descriptors";
+    let path = unique_path(name);
+    let dir = workdir(name);
+    let inherited = dir.join("inherited");
+    let file = std::fs::File::create(&inherited).expect("inherited file");
+    let fd = file.as_raw_fd();
+    let script = "touch held; while [ ! -e release ]; do sleep 0.01; done";
+    let mut command = zklock(&servers());
+    command
+        .args(["-vv", &path, "--", "sh", "-c", script])
+        .current_dir(&dir);
+    // SAFETY: dup2 only, between fork and exec.
+    unsafe {
+        command.pre_exec(move || match libc::dup2(fd, 7) {
+            -1 => Err(std::io::Error::last_os_error()),
+            _ => Ok(()),
+        });
+    }
+    let holder = Streaming::spawn(&mut command, &format!("{name}-output"));
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "holder never ran: {}",
+        read(&holder.stderr)
+    );
+    let watchdog = watchdog_pid(&read(&holder.stderr)).expect("-vv names the watchdog");
+    let file = inherited.display().to_string();
+    let of_zklock = descriptors(holder.process.pid());
+    assert!(
+        of_zklock.iter().any(|t| t.starts_with("socket:")) && of_zklock.contains(&file),
+        "zklock holds its connection and the inherited file: {of_zklock:?}"
+    );
+    let of_watchdog = descriptors(watchdog);
+    assert!(
+        !of_watchdog
+            .iter()
+            .any(|t| t.starts_with("socket:") || *t == file),
+        "the watchdog holds zklock's descriptors: {of_watchdog:?}"
+    );
+    std::fs::write(dir.join("release"), "").expect("release");
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(10))
+        .expect("exits");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+}
+
 /// The command's cgroup, as `-vv` names it.
 fn cgroup_of(stderr: &str) -> Option<std::path::PathBuf> {
     let rest = stderr.split("zklock: cgroup ").nth(1)?;
