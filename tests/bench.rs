@@ -679,12 +679,13 @@ fn crowds(
                 let run = contended(rivals[k], n, server, scratch);
                 if verbose {
                     println!(
-                        "{n} contenders, round {round}, {}: total {:.2} s, hand-off p50 {:.2} ms, slowest {:.1} ms (hand-off {})",
+                        "{n} contenders, round {round}, {}: total {:.2} s, hand-off p50 {:.2} ms, slowest {:.1} ms (hand-off {}), {:.2} requests each",
                         rivals[k].name(),
                         run.total.as_secs_f64(),
                         run.handoff_p50_ms,
                         run.slowest.1,
-                        run.slowest.0
+                        run.slowest.0,
+                        run.requests_per_contender
                     );
                 }
                 runs[k].push(run);
