@@ -222,9 +222,11 @@ async fn hold(
     }
     // Made now when the lock was free at once; a waiter made them while it waited.
     let helpers = Helpers::ready(helpers, plan.cgroup, diag)?;
+    // Before the spawn: the recorded duration is never shorter than the command's run, even
+    // when zklock gets the CPU back only a while after the command started.
+    let started = Instant::now();
     let mut child = child::spawn(&plan.argv, &env, helpers.cgroup)?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
-    let started = Instant::now();
     let ending = guard::supervise(
         session,
         nodes,
