@@ -12,8 +12,9 @@
 //!
 //! The helper sleeps in `poll` on two things: a CLOCK_BOOTTIME timerfd armed to the published
 //! deadline (so a suspend counts, and nothing polls), and a pipe whose only write end zklock
-//! holds. It SIGKILLs the group when the deadline has passed, and at once when the pipe reports
-//! end-of-file with a group still published: zklock is gone. When zklock exits normally it has
+//! holds. It SIGKILLs the group when the deadline has passed (and again every 0.1 s until zklock,
+//! stopped meanwhile, withdraws it), and at once when the pipe reports end-of-file with a group
+//! still published: zklock is gone. When zklock exits normally it has
 //! already withdrawn the group, and the helper just exits.
 
 use std::io;
@@ -132,6 +133,10 @@ struct Helper {
     cgroup: Option<&'static Cgroup>,
 }
 
+/// How often the helper kills again once the deadline has passed, while zklock (stopped)
+/// has not withdrawn the group.
+const RETRY_KILL_NS: i64 = 100_000_000;
+
 /// The helper's stack where it shares zklock's memory.
 const HELPER_STACK: usize = 64 * 1024;
 
@@ -226,11 +231,17 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
     ) as i32;
     loop {
         let pgid = shared.pgid.load(Ordering::SeqCst);
-        let deadline = shared.deadline.load(Ordering::SeqCst);
-        if pgid != 0 && boot_now() >= deadline {
-            kill(pgid);
+        let mut wake_at = shared.deadline.load(Ordering::SeqCst);
+        if pgid != 0 {
+            let now = boot_now();
+            if now >= wake_at {
+                kill(pgid);
+                // Again in 0.1 s while zklock has not withdrawn the group (it is stopped):
+                // a timer armed to the deadline already past would fire at once, for ever.
+                wake_at = now + RETRY_KILL_NS;
+            }
         }
-        arm(timer, if pgid != 0 { deadline } else { 0 });
+        arm(timer, if pgid != 0 { wake_at } else { 0 });
         let mut fds = [
             libc::pollfd {
                 fd: wake,

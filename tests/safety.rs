@@ -201,6 +201,68 @@ fn sigkill_with_grandchild(name: &str, watchdog: bool) -> (bool, i32) {
     (died, watchdog_pid)
 }
 
+/// CPU time `pid` has used, in clock ticks (utime + stime of /proc/PID/stat).
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = read(std::path::Path::new(&format!("/proc/{pid}/stat")));
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .expect("stat")
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+/// Once it has killed the command of a stopped zklock, the watchdog sleeps until zklock
+/// continues or dies, waking a few times a second to kill again: before, it re-armed its
+/// timer to the deadline already past and spun at 100 % of a CPU (99 ticks a second here)
+/// for as long as zklock stayed stopped. Its CPU time is measured over one second.
+#[test]
+fn the_watchdog_of_a_stopped_zklock_kills_and_then_sleeps() {
+    let name = "watchdog-sleeps";
+    let path = unique_path(name);
+    let dir = workdir(name);
+    let mut command = zklock(&servers());
+    command
+        .args([
+            "-vv",
+            &path,
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > pid; exec sleep 60",
+        ])
+        .current_dir(&dir);
+    let holder = Streaming::spawn(&mut command, &format!("{name}-output"));
+    assert!(
+        eventually(Duration::from_secs(15), || !read(&dir.join("pid"))
+            .is_empty()),
+        "holder never ran: {}",
+        read(&holder.stderr)
+    );
+    let pid: i32 = read(&dir.join("pid")).trim().parse().expect("pid");
+    let watchdog = watchdog_pid(&read(&holder.stderr)).expect("-vv names the watchdog");
+    holder.process.signal(libc::SIGSTOP);
+    assert!(
+        eventually(Duration::from_secs(10), || !alive(pid)),
+        "the watchdog did not kill the command of a stopped zklock"
+    );
+    let before = cpu_ticks(watchdog);
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_ticks(watchdog) - before;
+    holder.process.signal(libc::SIGCONT);
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(15))
+        .expect("exits");
+    assert_eq!(ran.code, Some(79), "{ran:?}");
+    assert!(
+        used < 20,
+        "the watchdog used {used} ticks of CPU in the second after the kill"
+    );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
+}
+
 /// What `pid`'s descriptors point to, as /proc/PID/fd shows them.
 fn descriptors(pid: i32) -> Vec<String> {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
