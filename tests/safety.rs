@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::time::Duration;
 
 use support::*;
@@ -263,6 +264,33 @@ fn the_watchdog_of_a_stopped_zklock_kills_and_then_sleeps() {
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
 }
 
+/// The command of the watchdog tests below: marks `held`, then runs until `release` appears.
+const UNTIL_RELEASED: &str = "touch held; while [ ! -e release ]; do sleep 0.02; done";
+
+/// Starts `command` (a `-vv` holder running UNTIL_RELEASED in `dir`); returns it once its
+/// command runs, with its watchdog's pid.
+fn start_held(command: &mut std::process::Command, dir: &Path, name: &str) -> (Streaming, i32) {
+    let holder = Streaming::spawn(command, &format!("{name}-output"));
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "holder never ran: {}",
+        read(&holder.stderr)
+    );
+    let watchdog = watchdog_pid(&read(&holder.stderr)).expect("-vv names the watchdog");
+    (holder, watchdog)
+}
+
+/// Lets the command of `start_held` end: zklock exits 0 and leaves nothing in `path`.
+fn release(holder: Streaming, dir: &Path, path: &str) {
+    std::fs::write(dir.join("release"), "").expect("release");
+    let ran = holder
+        .process
+        .wait_timeout(Duration::from_secs(20))
+        .expect("zklock exits");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    Zk::connect(&servers()).assert_empty_soon(path, Duration::from_secs(5));
+}
+
 /// What `pid`'s descriptors point to, as /proc/PID/fd shows them.
 fn descriptors(pid: i32) -> Vec<String> {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -286,10 +314,9 @@ fn the_watchdog_holds_none_of_zklocks_descriptors() {
     let inherited = dir.join("inherited");
     let file = std::fs::File::create(&inherited).expect("inherited file");
     let fd = file.as_raw_fd();
-    let script = "touch held; while [ ! -e release ]; do sleep 0.01; done";
     let mut command = zklock(&servers());
     command
-        .args(["-vv", &path, "--", "sh", "-c", script])
+        .args(["-vv", &path, "--", "sh", "-c", UNTIL_RELEASED])
         .current_dir(&dir);
     // SAFETY: dup2 only, between fork and exec.
     unsafe {
@@ -298,33 +325,21 @@ fn the_watchdog_holds_none_of_zklocks_descriptors() {
             _ => Ok(()),
         });
     }
-    let holder = Streaming::spawn(&mut command, &format!("{name}-output"));
-    assert!(
-        eventually(Duration::from_secs(15), || dir.join("held").exists()),
-        "holder never ran: {}",
-        read(&holder.stderr)
-    );
-    let watchdog = watchdog_pid(&read(&holder.stderr)).expect("-vv names the watchdog");
-    let file = inherited.display().to_string();
+    let (holder, watchdog) = start_held(&mut command, &dir, name);
+    let shown = inherited.display().to_string();
     let of_zklock = descriptors(holder.process.pid());
     assert!(
-        of_zklock.iter().any(|t| t.starts_with("socket:")) && of_zklock.contains(&file),
+        of_zklock.iter().any(|t| t.starts_with("socket:")) && of_zklock.contains(&shown),
         "zklock holds its connection and the inherited file: {of_zklock:?}"
     );
     let of_watchdog = descriptors(watchdog);
     assert!(
         !of_watchdog
             .iter()
-            .any(|t| t.starts_with("socket:") || *t == file),
+            .any(|t| t.starts_with("socket:") || *t == shown),
         "the watchdog holds zklock's descriptors: {of_watchdog:?}"
     );
-    std::fs::write(dir.join("release"), "").expect("release");
-    let ran = holder
-        .process
-        .wait_timeout(Duration::from_secs(10))
-        .expect("exits");
-    assert_eq!(ran.code, Some(0), "{ran:?}");
-    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(5));
+    release(holder, &dir, &path);
 }
 
 /// The command's cgroup, as `-vv` names it.
@@ -482,41 +497,22 @@ fn a_normal_run_leaves_no_cgroup_behind() {
 fn the_watchdog_ignores_a_stray_term_and_leaves_with_zklock() {
     let path = unique_path("watchdog-term");
     let dir = workdir("watchdog-term");
-    let holder = Streaming::spawn(
-        zklock(&servers())
-            .args([
-                "-vv",
-                &path,
-                "--",
-                "sh",
-                "-c",
-                "touch held; while [ ! -e release ]; do sleep 0.02; done",
-            ])
-            .current_dir(&dir),
-        "watchdog-term",
-    );
-    assert!(
-        eventually(Duration::from_secs(15), || dir.join("held").exists()),
-        "holder never ran"
-    );
-    let watchdog = watchdog_pid(&read(&holder.stderr)).expect("-vv names the watchdog");
+    let mut command = zklock(&servers());
+    command
+        .args(["-vv", &path, "--", "sh", "-c", UNTIL_RELEASED])
+        .current_dir(&dir);
+    let (holder, watchdog) = start_held(&mut command, &dir, "watchdog-term");
     // SAFETY: kill on the helper of a zklock this test started.
     unsafe { libc::kill(watchdog, libc::SIGTERM) };
     assert!(
         !eventually(Duration::from_millis(300), || !alive(watchdog)),
         "the watchdog died of a stray SIGTERM"
     );
-    std::fs::write(dir.join("release"), "").expect("release");
-    let ran = holder
-        .process
-        .wait_timeout(Duration::from_secs(20))
-        .expect("zklock exits");
-    assert_eq!(ran.code, Some(0), "{ran:?}");
+    release(holder, &dir, &path);
     assert!(
         eventually(Duration::from_secs(2), || !alive(watchdog)),
         "the watchdog outlived zklock"
     );
-    Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }
 
 /// The semaphore never over-admits through a partition: a `--limit 1` lease holder behind a
