@@ -14,8 +14,8 @@
 //! deadline (so a suspend counts, and nothing polls), and a pipe whose only write end zklock
 //! holds. It SIGKILLs the group when the deadline has passed (and again every 0.1 s until zklock,
 //! stopped meanwhile, withdraws it), and at once when the pipe reports end-of-file with a group
-//! still published: zklock is gone. When zklock exits normally it has
-//! already withdrawn the group, and the helper just exits.
+//! still published: zklock is gone. When zklock exits normally it has already withdrawn the
+//! group, and the helper just exits.
 
 use std::io;
 use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
@@ -300,15 +300,14 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
 /// Closes every descriptor from 3 up except `keep`, by raw system calls: close_range
 /// (Linux 5.9+), else one by one up to 4095.
 fn close_all_but(keep: i32) {
-    let sys = |n: libc::c_long, a: [usize; 5]| raw::syscall(n, a);
     let keep = keep.max(2) as usize;
     for (low, high) in [(3, keep - 1), (keep + 1, u32::MAX as usize)] {
         if low > high {
             continue;
         }
-        if sys(libc::SYS_close_range, [low, high, 0, 0, 0]) == -(libc::ENOSYS as isize) {
+        if raw::syscall(libc::SYS_close_range, [low, high, 0, 0, 0]) == -(libc::ENOSYS as isize) {
             for fd in low..=high.min(4095) {
-                sys(libc::SYS_close, [fd, 0, 0, 0, 0]);
+                raw::syscall(libc::SYS_close, [fd, 0, 0, 0, 0]);
             }
         }
     }

@@ -569,18 +569,20 @@ fn bench() {
         "",
         false,
     );
-    // ZKLOCK_BENCH=modes: only the crowds of the semaphore and read/write modes.
-    if std::env::var_os("ZKLOCK_BENCH").is_some_and(|v| v == "modes") {
-        let modes = modes_crowds(&server);
-        print!("{}", modes_report(&modes));
-        return;
-    }
     let servers = server.connect();
     let scratch = workdir("bench");
-    // ZKLOCK_BENCH=crowds: only the rounds of 200 contenders, each round printed.
-    if std::env::var_os("ZKLOCK_BENCH").is_some_and(|v| v == "crowds") {
-        crowds(&[200], &server, &scratch, true);
-        return;
+    match std::env::var("ZKLOCK_BENCH").as_deref() {
+        // Only the crowds of the semaphore and read/write modes.
+        Ok("modes") => {
+            print!("{}", modes_report(&modes_crowds(&server)));
+            return;
+        }
+        // Only the rounds of 200 contenders, each round printed.
+        Ok("crowds") => {
+            crowds(&[200], &server, &scratch, true);
+            return;
+        }
+        _ => {}
     }
     let tools = [
         Tool::Zklock,

@@ -225,24 +225,10 @@ fn the_watchdog_of_a_stopped_zklock_kills_and_then_sleeps() {
     let dir = workdir(name);
     let mut command = zklock(&servers());
     command
-        .args([
-            "-vv",
-            &path,
-            "--",
-            "sh",
-            "-c",
-            "echo $$ > pid; exec sleep 60",
-        ])
+        .args(["-vv", &path, "--", "sh", "-c", UNTIL_RELEASED])
         .current_dir(&dir);
-    let holder = Streaming::spawn(&mut command, &format!("{name}-output"));
-    assert!(
-        eventually(Duration::from_secs(15), || !read(&dir.join("pid"))
-            .is_empty()),
-        "holder never ran: {}",
-        read(&holder.stderr)
-    );
+    let (holder, watchdog) = start_held(&mut command, &dir, name);
     let pid: i32 = read(&dir.join("pid")).trim().parse().expect("pid");
-    let watchdog = watchdog_pid(&read(&holder.stderr)).expect("-vv names the watchdog");
     holder.process.signal(libc::SIGSTOP);
     assert!(
         eventually(Duration::from_secs(10), || !alive(pid)),
@@ -264,8 +250,10 @@ fn the_watchdog_of_a_stopped_zklock_kills_and_then_sleeps() {
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
 }
 
-/// The command of the watchdog tests below: marks `held`, then runs until `release` appears.
-const UNTIL_RELEASED: &str = "touch held; while [ ! -e release ]; do sleep 0.02; done";
+/// The command of the watchdog tests: writes its pid to `pid`, marks `held`, then runs until
+/// `release` appears.
+const UNTIL_RELEASED: &str =
+    "echo $$ > pid; touch held; while [ ! -e release ]; do sleep 0.02; done";
 
 /// Starts `command` (a `-vv` holder running UNTIL_RELEASED in `dir`); returns it once its
 /// command runs, with its watchdog's pid.
