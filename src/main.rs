@@ -1,7 +1,16 @@
+//! `#![no_main]`: Rust's own start-up (before `fn main`) places the main thread's stack guard
+//! by reading /proc/self/maps: ~96k of the ~0.94M instructions of a whole lock cycle, and a
+//! tenth of a millisecond on every cron job. zklock does the two parts of that start-up it
+//! needs itself (`out::prepare`); a stack overflow is then a plain SIGSEGV.
+#![no_main]
+
 use zklock::cli::Cli;
 
-fn main() {
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     // SAFETY: first thing in main: the process has one thread.
+    unsafe { zklock::out::prepare() };
+    // SAFETY: as above.
     let settings = match unsafe { zklock::settings::load() } {
         Ok(files) => files,
         Err(why) => {
@@ -9,6 +18,7 @@ fn main() {
             std::process::exit(64);
         }
     };
+    // (glibc hands Rust the arguments before main, whatever main is.)
     let mut cli = match Cli::parse_args(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(e) => std::process::exit(zklock::cli::usage_error(e)),

@@ -45,6 +45,51 @@ fn with_closed_stdout(name: &str, args: &[&str], cause: impl FnOnce(&std::path::
     }
 }
 
+/// Runs `zklock args` with stdin, stdout and stderr closed, as a daemon may start it
+/// (`zklock … <&- >&- 2>&-`); its exit status.
+fn with_streams_closed(args: &[&str]) -> Option<i32> {
+    use std::os::unix::process::CommandExt;
+    let mut command = zklock(&servers());
+    command.args(args);
+    // SAFETY: close is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            for fd in 0..3 {
+                libc::close(fd);
+            }
+            Ok(())
+        });
+    }
+    command.status().expect("spawn").code()
+}
+
+/// Closed standard streams are opened on /dev/null before zklock opens anything (Rust's
+/// start-up does this, and zklock does its own, main.rs): else the first descriptor zklock
+/// opens takes a stream's number, `ls` writes its listing into it, and the command inherits
+/// it as its stdout.
+#[test]
+fn closed_standard_streams_become_dev_null_not_zklocks_descriptors() {
+    let path = unique_path("streams");
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"");
+    zk.create(&format!("{path}/a"), b"");
+    assert_eq!(with_streams_closed(&["ls", "-R", &path]), Some(0), "ls");
+
+    let seen = workdir("streams").join("seen");
+    let show = format!(
+        "x=$(readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2); echo \"$x\" > {}",
+        seen.display()
+    );
+    let lock = format!("{path}/lock");
+    assert_eq!(
+        with_streams_closed(&[&lock, "--", "sh", "-c", &show]),
+        Some(0),
+        "lock"
+    );
+    assert_eq!(read(&seen), "/dev/null\n/dev/null\n/dev/null\n");
+    assert!(zk.children(&lock).is_empty(), "left behind in {lock}");
+}
+
 #[test]
 fn a_closed_stdout_ends_ls_watch_and_observe_quietly_with_0() {
     let path = unique_path("pipe");
