@@ -158,6 +158,29 @@ fn a_waiter_runs_when_the_holder_releases() {
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 
+/// A waiter whose node an operator deleted does not run its command when the holder ahead of
+/// it releases: it finds its node gone, says so and exits 69. (When the head of the queue
+/// goes, the next waiter looks only at its own node, not the whole queue: this is what that
+/// look is for.)
+#[test]
+fn a_waiter_whose_node_was_deleted_does_not_run_its_command() {
+    let path = unique_path("deleted-waiter");
+    let holder = hold(&servers(), &path, "deleted-waiter");
+    let waiter =
+        Background::spawn(zklock(&servers()).args(["-w", "20s", &path, "--", "echo", "ran"]));
+    let mut children = zk().wait_children(&path, 2, Duration::from_secs(10));
+    children.sort_by_key(|name| name[name.len() - 10..].to_string());
+    zk().delete(&format!("{path}/{}", children[1]));
+    assert_eq!(holder.release().code, Some(0));
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(10))
+        .expect("waiter exits");
+    assert_eq!(ran.stdout, "", "the waiter ran its command: {ran:?}");
+    assert_eq!(ran.code, Some(69), "{ran:?}");
+    assert!(ran.stderr.contains("deleted while waiting"), "{ran:?}");
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
 #[test]
 fn contenders_take_turns_without_overlap() {
     let path = unique_path("turns");
