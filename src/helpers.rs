@@ -17,9 +17,10 @@ pub enum CgroupUse {
 }
 
 /// What the command runs with besides zklock: its cgroup, where one can be made, and the
-/// watchdog that kills it should zklock stop or die (SPEC §2). Made just before the command
-/// starts when the lock is free at once, and while waiting otherwise, so that a hand-off
-/// does not pay for them (about 0.7 ms); `-n` conflicts never make them.
+/// watchdog that kills it should zklock stop or die (SPEC §2). Made while the contender's
+/// create is on its way, so that neither a lock free at once nor a hand-off waits for them
+/// (a few tenths of a millisecond); with `-n`, only once the lock is held, so conflicts
+/// never make them.
 pub struct Helpers {
     pub cgroup: Option<&'static Cgroup>,
     pub watchdog: Option<Watchdog>,

@@ -16,7 +16,7 @@ use crate::host;
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
 use crate::queue;
-use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe, WaitHooks};
+use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::record::{self, Held, LastRun};
 use crate::render;
 use crate::semaphore;
@@ -110,22 +110,25 @@ async fn take_lock(
     diag: &Diag,
 ) -> Result<Option<BootTime>, Error> {
     let started = Instant::now();
+    // The command's helpers are made while the create is on its way (they cost a few tenths
+    // of a millisecond; the answer waits for the server's disk): neither a lock free at once
+    // nor a hand-off waits for them. `-n` makes them only once the lock is held, so that a
+    // conflict costs none.
+    let mut prepare = || match plan.patience {
+        Patience::None => Ok(()),
+        Patience::Until(_) => Helpers::ready(helpers, plan.cgroup, diag).map(|_| ()),
+    };
     let (node, mut sent, listed) =
-        recipe::create_then_list(session, path, plan.recipe, &plan.id, true).await?;
+        recipe::create_then_list(session, path, plan.recipe, &plan.id, true, &mut prepare).await?;
     diag.info(format_args!(
         "created {} in {}",
         node.path,
         render::duration(started.elapsed())
     ));
     nodes.push(node.clone());
-    // A waiter makes the command's helpers while it waits, not at the hand-off.
-    let mut prepare = || Helpers::ready(helpers, plan.cgroup, diag).map(|_| ());
-    let hooks = WaitHooks {
-        proof: Some(&mut sent),
-        on_wait: Some(&mut prepare),
-    };
+    let proof = Some(&mut sent);
     Ok(
-        match recipe::acquire(session, path, &node, plan.patience, listed, hooks, diag).await? {
+        match recipe::acquire(session, path, &node, plan.patience, listed, proof, diag).await? {
             Acquired::Held { .. } => Some(sent),
             Acquired::Conflict => None,
         },
@@ -220,7 +223,7 @@ async fn hold(
     if plan.recipe == Recipe::Latch {
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
-    // Made now when the lock was free at once; a waiter made them while it waited.
+    // Made while the create was on its way (take_lock), or now: -n, and the semaphore.
     let helpers = Helpers::ready(helpers, plan.cgroup, diag)?;
     // Before the spawn: the recorded duration is never shorter than the command's run, even
     // when zklock gets the CPU back only a while after the command started.

@@ -143,7 +143,7 @@ pub async fn create(
     recipe: Recipe,
     id: &str,
 ) -> Result<(OwnNode, BootTime), Error> {
-    let (node, sent, _) = create_then_list(session, dir, recipe, id, false).await?;
+    let (node, sent, _) = create_then_list(session, dir, recipe, id, false, &mut || Ok(())).await?;
     Ok((node, sent))
 }
 
@@ -151,13 +151,18 @@ pub async fn create(
 /// list is sent right behind the create (a request goes out when its method is called), so
 /// the server answers it with our node in it, a round trip sooner than asking afterwards
 /// (SPEC §2's step 3 without the wait). None when the list failed or was not asked for.
+///
+/// `meanwhile` runs once, after the first requests are on their way and before their
+/// answers are awaited: work that would otherwise wait for the answers, or they for it.
 pub async fn create_then_list(
     session: &Session,
     dir: &str,
     recipe: Recipe,
     id: &str,
     list: bool,
+    meanwhile: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<(OwnNode, BootTime, Option<Vec<String>>), Error> {
+    let mut meanwhile = Some(meanwhile);
     let client = &session.client;
     let prefix = format!("_c_{}{}", uuid()?, recipe.infix());
     let path = format!("{dir}/{prefix}");
@@ -167,6 +172,11 @@ pub async fn create_then_list(
         let sent = BootTime::now();
         let created = client.create(&path, id.as_bytes(), &options);
         let listed = list.then(|| client.list_children(dir));
+        if let Some(work) = meanwhile.take() {
+            // The requests are queued; the session's task writes them once this task yields.
+            tokio::task::yield_now().await;
+            work()?;
+        }
         match created.await {
             Ok((stat, seq)) => {
                 let name = format!("{prefix}{seq}");
@@ -354,19 +364,9 @@ pub enum Acquired {
     Conflict,
 }
 
-/// What `acquire`'s caller asks of the wait.
-#[derive(Default)]
-pub struct WaitHooks<'a> {
-    /// The lease's proof, kept renewed by the looks at the queue.
-    pub proof: Option<&'a mut BootTime>,
-    /// Work for the wait (making the command's helpers, so the hand-off does not pay for it).
-    pub on_wait: Option<&'a mut dyn FnMut() -> Result<(), Error>>,
-}
-
 /// Waits until `own` is the lowest contender in `dir`, watching only its predecessor.
 ///
-/// `hooks.on_wait` runs once, when it turns out we must wait. `hooks.proof`, when given, is
-/// the latest send time known to have reached a live session (the create's, at first). A look
+/// `proof`, when given, is the latest send time known to have reached a live session (the create's, at first). A look
 /// at the queue after a wait goes out behind a `sync` once that proof is T/10 old: its answer
 /// proves the session alive at the leader when it was sent, and the listing behind it that our
 /// node is still there, so `proof` moves on and a waiter that becomes the holder starts its
@@ -384,13 +384,9 @@ pub async fn acquire(
     own: &OwnNode,
     patience: Patience,
     listed: Option<Vec<String>>,
-    hooks: WaitHooks<'_>,
+    mut proof: Option<&mut BootTime>,
     diag: &Diag,
 ) -> Result<Acquired, Error> {
-    let WaitHooks {
-        mut proof,
-        mut on_wait,
-    } = hooks;
     // The first look may come with the create (`create_then_list`).
     let mut listed = listed;
     let _status = diag.status_line();
@@ -468,9 +464,6 @@ pub async fn acquire(
         };
         if let Patience::None = patience {
             return Ok(Acquired::Conflict);
-        }
-        if let Some(on_wait) = on_wait.take() {
-            on_wait()?;
         }
         let predecessor = format!("{dir}/{}", blocking.name);
         diag.info(format_args!("waiting {pos} behind {predecessor}"));
