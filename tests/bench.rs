@@ -621,6 +621,15 @@ fn bench() {
             print!("{}", modes_report(&modes_crowds(&server)));
             return;
         }
+        // Only the single cycle's head-to-head.
+        Ok("cycle") => {
+            let [zk, floor, by_close] = head_to_head(&servers, &scratch, 200);
+            println!(
+                "one cycle, 200 of each in turn: zklock {zk:.2} ms, floor {floor:.2} ms, floor releasing by close {by_close:.2} ms: {:.3}",
+                zk / by_close
+            );
+            return;
+        }
         // Only the rounds of 200 contenders, each round printed.
         Ok("crowds") => {
             crowds(&[200], &server, &scratch, true);
@@ -732,13 +741,13 @@ fn new_directory_report(runs: &[(Tool, Contended)]) -> String {
     )
 }
 
-/// Rounds of each crowd for zklock and the floors (odd: the median is one of them).
-const CROWD_ROUNDS: usize = 5;
+/// Rounds of each crowd for zklock and the floors.
+const CROWD_ROUNDS: usize = 7;
 
 /// A crowd is a single shot that swings by a quarter or more on a small VM: zklock and both
 /// floors run CROWD_ROUNDS rounds of each size, interleaved, each round in another order (so
-/// none always goes first); each keeps its round of median total. `verbose` prints every
-/// round and the kept ones.
+/// none always goes first); each figure is the median of its rounds'. `verbose` prints every
+/// round and the medians.
 fn crowds(
     sizes: &[usize],
     server: &Server,
@@ -766,15 +775,14 @@ fn crowds(
                 runs[k].push(run);
             }
         }
-        for (tool, mut rounds) in rivals.into_iter().zip(runs) {
-            rounds.sort_by_key(|r| r.total);
-            crowd.push((n, tool, rounds.swap_remove(CROWD_ROUNDS / 2)));
+        for (tool, rounds) in rivals.into_iter().zip(runs) {
+            crowd.push((n, tool, medians_of(&rounds)));
         }
     }
     if verbose {
         for (n, tool, c) in &crowd {
             println!(
-                "{n} contenders, {}: median total {:.2} s, its hand-off p50 {:.2} ms",
+                "{n} contenders, {}: median total {:.2} s, median hand-off p50 {:.2} ms",
                 tool.name(),
                 c.total.as_secs_f64(),
                 c.handoff_p50_ms
@@ -782,6 +790,26 @@ fn crowds(
         }
     }
     crowd
+}
+
+/// Each figure of `rounds` (of one tool and size), the median of its rounds'; the slowest
+/// hand-off is the slowest round's.
+fn medians_of(rounds: &[Contended]) -> Contended {
+    let of = |f: &dyn Fn(&Contended) -> f64| median(rounds.iter().map(f).collect());
+    let total = of(&|r| r.total.as_secs_f64());
+    Contended {
+        total: Duration::from_secs_f64(total),
+        handoffs_per_s: of(&|r| r.handoffs_per_s),
+        handoff_p50_ms: of(&|r| r.handoff_p50_ms),
+        handoff_p99_ms: of(&|r| r.handoff_p99_ms),
+        max_watches: of(&|r| r.max_watches as f64) as u64,
+        requests_per_contender: of(&|r| r.requests_per_contender),
+        slowest: rounds
+            .iter()
+            .map(|r| r.slowest)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0)),
+    }
 }
 
 /// Medians of `n` cycles of zklock, the floor deleting and the floor releasing by close, run
@@ -842,19 +870,19 @@ fn hot_path_targets(
         let total = z.total.as_secs_f64() / f.total.as_secs_f64();
         let p50 = z.handoff_p50_ms / f.handoff_p50_ms;
         t.push((
-            format!("200 contenders, total: zklock / floor releasing by close = {total:.2} (target ≤ 1.10)"),
+            format!("200 contenders, total: zklock / floor releasing by close = {total:.3} (target ≤ 1.10)"),
             total <= 1.10,
         ));
         t.push((
             format!(
-                "200 contenders, hand-off p50: {p50:.2} × the floor's (target ≤ 1.10); p99 {:.1} ms against {:.1} ms",
+                "200 contenders, hand-off p50: {p50:.3} × the floor's (target ≤ 1.10); p99 {:.1} ms against {:.1} ms",
                 z.handoff_p99_ms, f.handoff_p99_ms
             ),
             p50 <= 1.10,
         ));
         t.push((
             format!(
-                "200 contenders, requests per contender: zklock {:.1}, floor {:.1} (target ≤ floor)",
+                "200 contenders, requests per contender: zklock {:.2}, floor {:.2} (target ≤ floor)",
                 z.requests_per_contender, f.requests_per_contender
             ),
             z.requests_per_contender <= f.requests_per_contender,
