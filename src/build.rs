@@ -32,7 +32,7 @@ fn main() {
             println!("cargo:rerun-if-changed={dir}/{branch}");
         }
     }
-    // Relative relocations packed (DT_RELR, glibc 2.36+): the dynamic loader applies ~5,000
+    // Relative relocations packed (DT_RELR, glibc 2.36+): the dynamic loader applies ~6,400
     // of them at every start of zklock; packed, it touches fewer pages and runs fewer
     // instructions (README, Performance). A linker too old for the option ignores it, with a
     // warning.

@@ -1,13 +1,14 @@
 //! `#![no_main]`: Rust's own start-up (before `fn main`) places the main thread's stack guard
 //! by reading /proc/self/maps: ~96k of the ~0.94M instructions of a whole lock cycle, and a
 //! tenth of a millisecond on every cron job. zklock does the two parts of that start-up it
-//! needs itself (`out::prepare`); a stack overflow is then a plain SIGSEGV.
-#![no_main]
+//! needs itself (`out::prepare`); a stack overflow is then a plain SIGSEGV. (Built as a test,
+//! by `cargo test --all-targets`, the file keeps the harness's `main`: it has no tests.)
+#![cfg_attr(not(test), no_main)]
 
-use zklock::cli::Cli;
-
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    use zklock::cli::Cli;
     // SAFETY: first thing in main: the process has one thread.
     unsafe { zklock::out::prepare() };
     // SAFETY: as above.
