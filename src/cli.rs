@@ -101,7 +101,9 @@ impl Cli {
     /// definition, so help, errors and suggestions are the whole definition's.
     pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
         use clap::CommandFactory;
-        let mut lock = LockLine::command();
+        // Without subcommands, global options have nowhere to go: clap would still copy the
+        // matches to propagate them.
+        let mut lock = LockLine::command().mut_args(|a| a.global(false));
         if let Some(line) = lock_line(&lock, &args)
             && let Ok(matches) = lock.try_get_matches_from_mut(&line)
         {
