@@ -366,11 +366,11 @@ pub enum Acquired {
 
 /// Waits until `own` is the lowest contender in `dir`, watching only its predecessor.
 ///
-/// `proof`, when given, is the latest send time known to have reached a live session (the create's, at first). A look
-/// at the queue after a wait goes out behind a `sync` once that proof is T/10 old: its answer
-/// proves the session alive at the leader when it was sent, and the listing behind it that our
-/// node is still there, so `proof` moves on and a waiter that becomes the holder starts its
-/// command without a round trip to refresh its lease.
+/// `proof`, when given, is the latest send time known to have reached a live session (the
+/// create's, at first). A look at the queue after a wait goes out behind a `sync` once that
+/// proof is T/10 old: its answer proves the session alive at the leader when it was sent, and
+/// the listing behind it that our node is still there, so `proof` moves on and a waiter that
+/// becomes the holder starts its command without a round trip to refresh its lease.
 ///
 /// When the contender we waited for was the head of the queue and is deleted, the look is a
 /// stat of our own node instead of a listing: no contender can have appeared below us (a
@@ -401,24 +401,15 @@ pub async fn acquire(
             // No contender can appear below us (sequences only grow) and the head is gone:
             // we hold the lock if our node is still ours. A stat of it says so for a fraction
             // of a listing's cost (each hand-off in a crowd of 200 lists 200 names).
-            let stale = proof
-                .as_ref()
-                .is_some_and(|p| BootTime::now() >= **p + session.timeout / 10);
+            let stale = is_stale(&proof, BootTime::now(), session.timeout);
             match still_ours(&client, dir, own, session.id, stale).await {
                 Ok(Some(sent)) => {
-                    if let Some(proof) = proof.as_mut()
-                        && stale
-                    {
-                        **proof = (**proof).max(sent);
+                    if stale {
+                        renew(&mut proof, sent);
                     }
                     return Ok(Acquired::Held { waited });
                 }
-                Ok(None) => {
-                    return Err(Error::Unavailable(format!(
-                        "{}: deleted while waiting for the lock",
-                        own.path
-                    )));
-                }
+                Ok(None) => return Err(deleted_while_waiting(own)),
                 // Look at the whole queue instead, as after any other wake-up.
                 Err(e) if lost_connection(&e) => {}
                 Err(e) => return Err(Error::zk(&own.path, e)),
@@ -429,9 +420,7 @@ pub async fn acquire(
             None => loop {
                 let sent = BootTime::now();
                 // Requests go out when called: the listing right behind the sync.
-                let stale = proof
-                    .as_ref()
-                    .is_some_and(|p| sent >= **p + session.timeout / 10);
+                let stale = is_stale(&proof, sent, session.timeout);
                 let sync = stale.then(|| client.sync(dir));
                 let listing = client.list_children(dir);
                 let synced = match sync {
@@ -440,10 +429,8 @@ pub async fn acquire(
                 };
                 match listing.await {
                     Ok(children) => {
-                        if let Some(proof) = proof.as_mut().filter(|_| synced)
-                            && children.contains(&own.name)
-                        {
-                            **proof = (**proof).max(sent);
+                        if synced && children.contains(&own.name) {
+                            renew(&mut proof, sent);
                         }
                         break children;
                     }
@@ -454,10 +441,7 @@ pub async fn acquire(
         };
         let queue = contenders(children);
         let Some(pos) = queue.iter().position(|c| c.name == own.name) else {
-            return Err(Error::Unavailable(format!(
-                "{}: deleted while waiting for the lock",
-                own.path
-            )));
+            return Err(deleted_while_waiting(own));
         };
         let Some(blocking) = blocker(&queue, pos) else {
             return Ok(Acquired::Held { waited });
@@ -526,6 +510,23 @@ pub async fn acquire(
             }
         }
     }
+}
+
+/// Whether the lease's `proof` is T/10 old at `now` (T = `timeout`): a look at the queue then
+/// goes out behind a `sync`, whose answer may renew it.
+fn is_stale(proof: &Option<&mut BootTime>, now: BootTime, timeout: std::time::Duration) -> bool {
+    proof.as_ref().is_some_and(|p| now >= **p + timeout / 10)
+}
+
+/// Moves the lease's `proof` on to `sent`, a send time the session was proven alive at.
+fn renew(proof: &mut Option<&mut BootTime>, sent: BootTime) {
+    if let Some(proof) = proof.as_mut() {
+        **proof = (**proof).max(sent);
+    }
+}
+
+fn deleted_while_waiting(own: &OwnNode) -> Error {
+    Error::Unavailable(format!("{}: deleted while waiting for the lock", own.path))
 }
 
 /// Whether `own` is still our node (created by us, owned by our session `session_id`): the

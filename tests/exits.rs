@@ -45,6 +45,15 @@ fn with_closed_stdout(name: &str, args: &[&str], cause: impl FnOnce(&std::path::
     }
 }
 
+/// A fresh node with one child `a`, for `ls` and `watch` to have something to print.
+fn node_with_a_child(name: &str) -> (String, Zk) {
+    let path = unique_path(name);
+    let zk = Zk::connect(&servers());
+    zk.create(&path, b"");
+    zk.create(&format!("{path}/a"), b"");
+    (path, zk)
+}
+
 /// Runs `zklock args` with stdin, stdout and stderr closed, as a daemon may start it
 /// (`zklock … <&- >&- 2>&-`); its exit status.
 fn with_streams_closed(args: &[&str]) -> Option<i32> {
@@ -69,10 +78,7 @@ fn with_streams_closed(args: &[&str]) -> Option<i32> {
 /// it as its stdout.
 #[test]
 fn closed_standard_streams_become_dev_null_not_zklocks_descriptors() {
-    let path = unique_path("streams");
-    let zk = Zk::connect(&servers());
-    zk.create(&path, b"");
-    zk.create(&format!("{path}/a"), b"");
+    let (path, zk) = node_with_a_child("streams");
     assert_eq!(with_streams_closed(&["ls", "-R", &path]), Some(0), "ls");
 
     let seen = workdir("streams").join("seen");
@@ -87,15 +93,12 @@ fn closed_standard_streams_become_dev_null_not_zklocks_descriptors() {
         "lock"
     );
     assert_eq!(read(&seen), "/dev/null\n/dev/null\n/dev/null\n");
-    assert!(zk.children(&lock).is_empty(), "left behind in {lock}");
+    zk.assert_empty_soon(&lock, Duration::ZERO);
 }
 
 #[test]
 fn a_closed_stdout_ends_ls_watch_and_observe_quietly_with_0() {
-    let path = unique_path("pipe");
-    let zk = Zk::connect(&servers());
-    zk.create(&path, b"");
-    zk.create(&format!("{path}/a"), b"");
+    let (path, zk) = node_with_a_child("pipe");
 
     let ls = with_closed_stdout("pipe-ls", &["ls", "-R", &path], |_| {});
     assert_eq!((ls.code, ls.stderr.as_str()), (Some(0), ""), "ls: {ls:?}");

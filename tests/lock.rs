@@ -143,13 +143,20 @@ fn nonblock_and_wait_give_up_with_the_conflict_status() {
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 
+/// A holder of `path` and a waiter queued behind it (`-w 20s`, its command `echo word`), once
+/// both nodes are there; the nodes' names.
+fn holder_and_waiter(path: &str, name: &str, word: &str) -> (Holder, Background, Vec<String>) {
+    let holder = hold(&servers(), path, name);
+    let waiter =
+        Background::spawn(zklock(&servers()).args(["-w", "20s", path, "--", "echo", word]));
+    let nodes = zk().wait_children(path, 2, Duration::from_secs(10));
+    (holder, waiter, nodes)
+}
+
 #[test]
 fn a_waiter_runs_when_the_holder_releases() {
     let path = unique_path("handoff");
-    let holder = hold(&servers(), &path, "handoff");
-    let waiter =
-        Background::spawn(zklock(&servers()).args(["-w", "20s", &path, "--", "echo", "second"]));
-    zk().wait_children(&path, 2, Duration::from_secs(10));
+    let (holder, waiter, _) = holder_and_waiter(&path, "handoff", "second");
     assert_eq!(holder.release().code, Some(0));
     let ran = waiter
         .wait_timeout(Duration::from_secs(10))
@@ -165,10 +172,7 @@ fn a_waiter_runs_when_the_holder_releases() {
 #[test]
 fn a_waiter_whose_node_was_deleted_does_not_run_its_command() {
     let path = unique_path("deleted-waiter");
-    let holder = hold(&servers(), &path, "deleted-waiter");
-    let waiter =
-        Background::spawn(zklock(&servers()).args(["-w", "20s", &path, "--", "echo", "ran"]));
-    let mut children = zk().wait_children(&path, 2, Duration::from_secs(10));
+    let (holder, waiter, mut children) = holder_and_waiter(&path, "deleted-waiter", "ran");
     children.sort_by_key(|name| name[name.len() - 10..].to_string());
     zk().delete(&format!("{path}/{}", children[1]));
     assert_eq!(holder.release().code, Some(0));
