@@ -266,11 +266,7 @@ fn the_client_crate_forgets_persistent_watches_on_reconnect() {
     use zookeeper_client::{AddWatchMode, Client, EventType, SessionState};
     let mut server = Server::standalone();
     let (p, q) = ("/crate-bug-p", "/crate-bug-q");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = support::Driven::new();
     let client = runtime
         .block_on(
             Client::connector()

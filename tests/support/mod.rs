@@ -190,10 +190,76 @@ pub fn alive(pid: i32) -> bool {
     !stat.is_empty() && !stat.contains(") Z ")
 }
 
+/// A current-thread tokio runtime driven by a thread of its own, so that what a client spawns
+/// (its session: pings, reconnects) runs between the test's `block_on` calls.
+///
+/// Not tokio's multi-thread runtime, which would do the same: in a test build, the features of
+/// dev-dependencies reach the package's binary too, and that scheduler would bring libm into
+/// the zklock binary that the tests and the benchmark run, which the shipped one does not load.
+pub struct Driven {
+    handle: tokio::runtime::Handle,
+    stop: std::sync::Arc<Stop>,
+    driver: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Tells the driving thread to end: a flag and the waker of its future.
+#[derive(Default)]
+struct Stop(std::sync::Mutex<(bool, Option<std::task::Waker>)>);
+
+impl Driven {
+    pub fn new() -> Driven {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let handle = runtime.handle().clone();
+        let stop = std::sync::Arc::new(Stop::default());
+        let until = stop.clone();
+        let driver = std::thread::spawn(move || {
+            runtime.block_on(std::future::poll_fn(|cx| {
+                let mut state = until.0.lock().expect("stop");
+                if state.0 {
+                    return std::task::Poll::Ready(());
+                }
+                state.1 = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }))
+        });
+        Driven {
+            handle,
+            stop,
+            driver: Some(driver),
+        }
+    }
+
+    /// Runs `future` on the calling thread; the driving thread runs the runtime's I/O,
+    /// timers and spawned tasks meanwhile.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+}
+
+impl Drop for Driven {
+    fn drop(&mut self) {
+        let waker = {
+            let mut state = self.stop.0.lock().expect("stop");
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        if let Some(driver) = self.driver.take() {
+            let _ = driver.join();
+        }
+    }
+}
+
 /// A ZooKeeper client for the tests to look at and disturb the tree.
 pub struct Zk {
-    runtime: tokio::runtime::Runtime,
+    // Dropped after the client, whose close it runs.
     client: zookeeper_client::Client,
+    runtime: Driven,
 }
 
 impl Zk {
@@ -203,11 +269,7 @@ impl Zk {
 
     /// Connects with a connector set up by the caller (TLS, SASL); `secure`: TLS to every host.
     pub fn connect_with(connector: zookeeper_client::Connector, servers: &str, secure: bool) -> Zk {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let runtime = Driven::new();
         let connector = connector.with_session_timeout(Duration::from_secs(10));
         let client = runtime
             .block_on(async {
