@@ -187,3 +187,26 @@ fn the_debian_package_installs_and_removes_cleanly() {
     assert_eq!(files(&root), Vec::<PathBuf>::new(), "left behind");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// The binary loads libc and nothing else (and libgssapi_krb5 when built with Kerberos; the
+/// dynamic loader, which a debug build names too, is mapped into every process anyway): the
+/// unwinder is linked in rather than loaded from libgcc_s (main.rs), and a build for the tests,
+/// which the benchmark times, loads what the shipped one loads (no libm, say, from a feature
+/// only the tests' own dependencies ask for).
+#[test]
+fn the_binary_loads_only_libc() {
+    let binary = env!("CARGO_BIN_EXE_zklock");
+    let (ok, dynamic) = output(Command::new("readelf").args(["-d", binary]));
+    assert!(ok, "readelf -d {binary}: {dynamic}");
+    let needed: Vec<&str> = dynamic
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| l.split('[').nth(1)?.split(']').next())
+        .filter(|name| !name.starts_with("ld-linux"))
+        .collect();
+    let mut expected = vec!["libc.so.6"];
+    if cfg!(feature = "gssapi") {
+        expected.insert(0, "libgssapi_krb5.so.2");
+    }
+    assert_eq!(needed, expected, "{dynamic}");
+}
