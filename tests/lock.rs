@@ -304,6 +304,12 @@ fn commands_that_cannot_run_exit_126_or_127_and_release() {
     std::fs::write(&script, "#!/bin/sh\n").expect("script");
     let denied = run(zklock(&servers()).args([&path, "--"]).arg(&script));
     assert_eq!(denied.code, Some(126), "{denied:?}");
+    // Found in $PATH, after a directory without it, but not executable: 126 as well.
+    let search = format!("{}:{}", dir.join("absent").display(), dir.display());
+    let denied = run(zklock(&servers())
+        .env("PATH", search)
+        .args([&path, "--", "not-executable"]));
+    assert_eq!(denied.code, Some(126), "{denied:?}");
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 

@@ -238,8 +238,14 @@ fn resolve(program: &OsStr) -> std::io::Result<PathBuf> {
             continue;
         };
         // SAFETY: access only reads the path.
-        if unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0 && candidate.is_file() {
-            return Ok(candidate);
+        if unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0 {
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        } else if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT) {
+            // Not there: the common case in every directory before the right one, which
+            // access alone has answered.
+            continue;
         }
         if found.is_none() && candidate.exists() {
             found = Some(candidate);
