@@ -623,9 +623,9 @@ fn bench() {
         }
         // Only the single cycle's head-to-head.
         Ok("cycle") => {
-            let [zk, floor, by_close] = head_to_head(&servers, &scratch, 200);
+            let [zk, floor, by_close] = head_to_head(&servers, &scratch, HEAD_TO_HEAD);
             println!(
-                "one cycle, 200 of each in turn: zklock {zk:.2} ms, floor {floor:.2} ms, floor releasing by close {by_close:.2} ms: {:.3}",
+                "one cycle, {HEAD_TO_HEAD} of each in turn: zklock {zk:.2} ms, floor {floor:.2} ms, floor releasing by close {by_close:.2} ms: {:.3}",
                 zk / by_close
             );
             return;
@@ -667,7 +667,7 @@ fn bench() {
     let medians: Vec<f64> = cycle.into_iter().map(median).collect();
     // The single cycle's target, measured apart from the JVM and kazoo, without the
     // /usr/bin/time wrapper: zklock and both floors in turn, 200 cycles each.
-    let head_to_head = head_to_head(&servers, &scratch, 200);
+    let head_to_head = head_to_head(&servers, &scratch, HEAD_TO_HEAD);
 
     // Packets the server received per uncontended cycle.
     let mut packets = Vec::new();
@@ -741,8 +741,12 @@ fn new_directory_report(runs: &[(Tool, Contended)]) -> String {
     )
 }
 
-/// Rounds of each crowd for zklock and the floors.
-const CROWD_ROUNDS: usize = 7;
+/// Rounds of each crowd for zklock and the floors: with 7, the median total of one tool moved
+/// by a tenth from one run to the next.
+const CROWD_ROUNDS: usize = 11;
+
+/// Cycles of each tool in the single cycle's head-to-head.
+const HEAD_TO_HEAD: usize = 400;
 
 /// A crowd is a single shot that swings by a quarter or more on a small VM: zklock and both
 /// floors run CROWD_ROUNDS rounds of each size, interleaved, each round in another order (so
@@ -843,7 +847,7 @@ fn hot_path_targets(
     let (zk, floor, by_close) = (medians[0], medians[1], medians[2]);
     t.push((
         format!(
-            "one cycle, 200 of each in turn: zklock {zk:.2} ms / floor releasing by close {by_close:.2} ms = {:.3} (target ≤ 1.00; zklock / floor deleting = {:.3})",
+            "one cycle, {HEAD_TO_HEAD} of each in turn: zklock {zk:.2} ms / floor releasing by close {by_close:.2} ms = {:.3} (target ≤ 1.00; zklock / floor deleting = {:.3})",
             zk / by_close,
             zk / floor
         ),
@@ -882,7 +886,7 @@ fn hot_path_targets(
         ));
         t.push((
             format!(
-                "200 contenders, requests per contender: zklock {:.2}, floor {:.2} (target ≤ floor)",
+                "200 contenders, requests per contender: zklock {:.3}, floor {:.3} (target ≤ floor)",
                 z.requests_per_contender, f.requests_per_contender
             ),
             z.requests_per_contender <= f.requests_per_contender,
