@@ -666,7 +666,7 @@ fn bench() {
     }
     let medians: Vec<f64> = cycle.into_iter().map(median).collect();
     // The single cycle's target, measured apart from the JVM and kazoo, without the
-    // /usr/bin/time wrapper: zklock and both floors in turn, 200 cycles each.
+    // /usr/bin/time wrapper: zklock and both floors in turn, HEAD_TO_HEAD cycles each.
     let head_to_head = head_to_head(&servers, &scratch, HEAD_TO_HEAD);
 
     // Packets the server received per uncontended cycle.
