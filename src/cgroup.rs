@@ -19,6 +19,9 @@ pub struct Cgroup {
     pub procs: CString,
     pub kill: CString,
     pub dir_c: CString,
+    /// The directory, open (close-on-exec) for zklock's whole life: what `clone3` takes to
+    /// start a process inside it (`CLONE_INTO_CGROUP`). -1 when it could not be opened.
+    pub dir_fd: libc::c_int,
 }
 
 impl Cgroup {
@@ -39,13 +42,21 @@ impl Cgroup {
         let dir = parent.join(format!("zklock-{}", std::process::id()));
         let c =
             |p: &Path| CString::new(p.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string());
-        let cgroup = Cgroup {
+        let mut cgroup = Cgroup {
             procs: c(&dir.join("cgroup.procs"))?,
             kill: c(&dir.join("cgroup.kill"))?,
             dir_c: c(&dir)?,
+            dir_fd: -1,
             dir,
         };
         std::fs::create_dir(&cgroup.dir).map_err(|e| format!("{}: {e}", cgroup.dir.display()))?;
+        // SAFETY: open takes a valid C string; the descriptor is ours.
+        cgroup.dir_fd = unsafe {
+            libc::open(
+                cgroup.dir_c.as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
         cgroup.warm();
         Ok(Box::leak(Box::new(cgroup)))
     }
@@ -66,17 +77,13 @@ impl Cgroup {
         // handler of zklock's runs in it, and zklock's thread waits for its exit (CLONE_VFORK)
         // before the stack goes out of scope.
         unsafe {
-            let dir = libc::open(
-                self.dir_c.as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            );
-            if dir < 0 {
+            if self.dir_fd < 0 {
                 return;
             }
             let mut args = raw::CloneArgs {
                 flags: (libc::CLONE_VM | libc::CLONE_VFORK) as u64 | raw::CLONE_INTO_CGROUP,
                 exit_signal: libc::SIGCHLD as u64,
-                cgroup: dir as u64,
+                cgroup: self.dir_fd as u64,
                 ..raw::CloneArgs::default()
             };
             let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); 1024];
@@ -84,7 +91,6 @@ impl Cgroup {
             let pid = raw::with_every_signal_blocked(|| {
                 raw::clone_on_stack(&mut args, &mut stack, entry, std::ptr::null())
             });
-            libc::close(dir);
             if pid > 0 {
                 libc::waitpid(pid as i32, std::ptr::null_mut(), 0);
             }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
-use clap::{Args, FromArgMatches as _, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 pub use crate::connect::ConnectionArgs;
 pub use crate::duration::parse as parse_duration;
@@ -100,26 +100,23 @@ impl Cli {
     /// `LockLine` rejects (`--help`, `--version`, any mistake) is parsed again by the whole
     /// definition, so help, errors and suggestions are the whole definition's.
     pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
-        use clap::CommandFactory;
         // Without subcommands, global options have nowhere to go: clap would still copy the
         // matches to propagate them.
         let mut lock = LockLine::command().mut_args(|a| a.global(false));
-        if let Some(line) = lock_line(&lock, &args)
-            && let Ok(matches) = lock.try_get_matches_from_mut(&line)
-        {
-            let parsed = LockLine::from_arg_matches(&matches).map(LockLine::into_cli);
-            // Freed by the OS at exit: freeing them would cost more than the parse.
-            std::mem::forget(matches);
-            std::mem::forget(lock);
-            return parsed;
-        }
+        let parsed = lock_line(&lock, &args)
+            .and_then(|line| lock.try_get_matches_from_mut(&line).ok())
+            .map(|matches| {
+                let parsed = LockLine::from_arg_matches(&matches).map(LockLine::into_cli);
+                // Freed by the OS at exit: freeing them would cost more than the parse.
+                std::mem::forget(matches);
+                parsed
+            });
         std::mem::forget(lock);
-        Cli::parse_whole(args)
+        parsed.unwrap_or_else(|| Cli::parse_whole(args))
     }
 
     /// Parses with the whole definition (every subcommand).
     fn parse_whole(mut args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
-        use clap::{CommandFactory, FromArgMatches};
         let mut command = Cli::command();
         if is_bare(&command, &args) {
             args.insert(1.min(args.len()), "lock".into());
@@ -151,7 +148,6 @@ impl LockLine {
     /// For tests: whether `LockLine` takes `args` (false: they go to the whole definition).
     #[cfg(test)]
     fn takes(args: &[std::ffi::OsString]) -> bool {
-        use clap::CommandFactory;
         lock_line(&LockLine::command(), args)
             .is_some_and(|line| LockLine::command().try_get_matches_from(line).is_ok())
     }

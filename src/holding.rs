@@ -114,12 +114,13 @@ async fn take_lock(
     // of a millisecond; the answer waits for the server's disk): neither a lock free at once
     // nor a hand-off waits for them. `-n` makes them only once the lock is held, so that a
     // conflict costs none.
-    let mut prepare = || match plan.patience {
-        Patience::None => Ok(()),
-        Patience::Until(_) => Helpers::ready(helpers, plan.cgroup, diag).map(|_| ()),
+    let mut prepare = || Helpers::ready(helpers, plan.cgroup, diag).map(|_| ());
+    let meanwhile = match plan.patience {
+        Patience::None => None,
+        Patience::Until(_) => Some(&mut prepare as &mut dyn FnMut() -> Result<(), Error>),
     };
     let (node, mut sent, listed) =
-        recipe::create_then_list(session, path, plan.recipe, &plan.id, true, &mut prepare).await?;
+        recipe::create_then_list(session, path, plan.recipe, &plan.id, true, meanwhile).await?;
     diag.info(format_args!(
         "created {} in {}",
         node.path,

@@ -143,7 +143,7 @@ pub async fn create(
     recipe: Recipe,
     id: &str,
 ) -> Result<(OwnNode, BootTime), Error> {
-    let (node, sent, _) = create_then_list(session, dir, recipe, id, false, &mut || Ok(())).await?;
+    let (node, sent, _) = create_then_list(session, dir, recipe, id, false, None).await?;
     Ok((node, sent))
 }
 
@@ -152,17 +152,16 @@ pub async fn create(
 /// the server answers it with our node in it, a round trip sooner than asking afterwards
 /// (SPEC §2's step 3 without the wait). None when the list failed or was not asked for.
 ///
-/// `meanwhile` runs once, after the first requests are on their way and before their
-/// answers are awaited: work that would otherwise wait for the answers, or they for it.
+/// `meanwhile`, if any, runs once, after the first requests are on their way and before
+/// their answers are awaited: work that would otherwise wait for the answers, or they for it.
 pub async fn create_then_list(
     session: &Session,
     dir: &str,
     recipe: Recipe,
     id: &str,
     list: bool,
-    meanwhile: &mut dyn FnMut() -> Result<(), Error>,
+    mut meanwhile: Option<&mut dyn FnMut() -> Result<(), Error>>,
 ) -> Result<(OwnNode, BootTime, Option<Vec<String>>), Error> {
-    let mut meanwhile = Some(meanwhile);
     let client = &session.client;
     let prefix = format!("_c_{}{}", uuid()?, recipe.infix());
     let path = format!("{dir}/{prefix}");

@@ -30,8 +30,7 @@ pub async fn acquire(
     let mutex_dir = znode::child(path, "locks");
     let leases = znode::child(path, "leases");
     let (mutex, _, listed) =
-        recipe::create_then_list(session, &mutex_dir, Recipe::Lock, id, true, &mut || Ok(()))
-            .await?;
+        recipe::create_then_list(session, &mutex_dir, Recipe::Lock, id, true, None).await?;
     created.push(mutex.clone());
     // The lease's proof comes from the lease node's create below, not from the mutex.
     if let Acquired::Conflict =

@@ -72,26 +72,12 @@ pub fn spawn(
     // which calls async-signal-safe functions on memory prepared above and never returns.
     unsafe {
         let dir = match cgroup {
-            Some(cgroup) => {
-                let dir = libc::open(
-                    cgroup.dir_c.as_ptr(),
-                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-                );
-                if dir < 0 {
-                    return Err(Failed::Clone);
-                }
-                Some(dir)
-            }
+            Some(cgroup) if cgroup.dir_fd < 0 => return Err(Failed::Clone),
+            Some(cgroup) => Some(cgroup.dir_fd),
             None => None,
-        };
-        let close_dir = || {
-            if let Some(dir) = dir {
-                libc::close(dir);
-            }
         };
         let mut pipe = [0; 2];
         if libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
-            close_dir();
             return Err(Failed::Clone);
         }
         let child = ChildArgs {
@@ -114,7 +100,6 @@ pub fn spawn(
         // No handler of zklock's may run in the child, which may share zklock's memory: every
         // signal stays blocked from before the clone until the child has reset the handlers.
         let pid = crate::raw::with_every_signal_blocked(|| clone(&mut args, &child));
-        close_dir();
         libc::close(pipe[1]);
         if pid < 0 {
             libc::close(pipe[0]);
