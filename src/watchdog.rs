@@ -10,12 +10,14 @@
 //! command's process group and the lease's SIGKILL deadline (CLOCK_BOOTTIME), moving the
 //! deadline on with every answered probe, which is a plain atomic store.
 //!
-//! The helper sleeps in `poll` on two things: a CLOCK_BOOTTIME timerfd armed to the published
-//! deadline (so a suspend counts, and nothing polls), and a pipe whose only write end zklock
-//! holds. It SIGKILLs the group when the deadline has passed (and again every 0.1 s until zklock,
-//! stopped meanwhile, withdraws it), and at once when the pipe reports end-of-file with a group
-//! still published: zklock is gone. When zklock exits normally it has already withdrawn the
-//! group, and the helper just exits.
+//! The helper sleeps in `poll` on two things: a CLOCK_BOOTTIME timerfd (so a suspend counts,
+//! and nothing polls), and a pipe whose only write end zklock holds. The timer is one file
+//! both hold: zklock arms it itself when it publishes a group, so the helper sleeps on until
+//! the deadline (no wake-up per command). When the timer fires the helper reads the deadline
+//! again: moved on, it re-arms the timer to it; passed, it SIGKILLs the group (and again every
+//! 0.1 s until zklock, stopped meanwhile, withdraws it). At the pipe's end-of-file with a group
+//! still published, zklock is gone: it kills at once. When zklock exits normally it has
+//! already withdrawn the group, and the helper just exits.
 
 use std::io;
 use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
@@ -38,8 +40,8 @@ struct Shared {
 /// zklock's side of the watchdog.
 pub struct Watchdog {
     shared: &'static Shared,
-    /// The write end of the pipe: a byte wakes the helper; closing it (zklock's death) too.
-    kick: i32,
+    /// The helper's timer (CLOCK_BOOTTIME), armed by zklock when it publishes a group.
+    timer: i32,
     pid: i32,
 }
 
@@ -71,12 +73,25 @@ impl Watchdog {
         if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
             return Err(io::Error::last_os_error());
         }
+        // zklock keeps the write end open, and writes nothing to it, until it exits: its
+        // closing, zklock's death, is what the helper reads (end-of-file).
         let (wake, kick) = (fds[0], fds[1]);
+        // SAFETY: timerfd_create takes flags and touches no memory; checked below.
+        let timer = unsafe { libc::timerfd_create(libc::CLOCK_BOOTTIME, libc::TFD_CLOEXEC) };
+        if timer < 0 {
+            let error = io::Error::last_os_error();
+            // SAFETY: both ends are ours and used nowhere else.
+            unsafe {
+                libc::close(wake);
+                libc::close(kick);
+            }
+            return Err(error);
+        }
         // Never freed: the helper reads it for its whole life, which outlasts zklock's.
         let helper: &'static Helper = Box::leak(Box::new(Helper {
             shared,
             wake,
-            kick,
+            timer,
             cgroup,
         }));
         // SAFETY: the helper runs only `helper_main`, which makes raw system calls; every
@@ -90,7 +105,7 @@ impl Watchdog {
         unsafe { libc::close(wake) };
         Ok(Watchdog {
             shared,
-            kick,
+            timer,
             pid: pid as i32,
         })
     }
@@ -101,27 +116,24 @@ impl Watchdog {
     }
 
     /// From now on the helper kills group `pgid` once `deadline` passes, or when zklock dies.
+    /// Publishes both, then arms the helper's timer (whose file both hold) to the deadline:
+    /// the helper is not woken now, only when the timer fires.
     pub fn guard(&self, pgid: i32, deadline: BootTime) {
         self.shared.deadline.store(deadline.0, Ordering::SeqCst);
         self.shared.pgid.store(pgid, Ordering::SeqCst);
-        self.wake();
+        arm(self.timer, deadline.0);
     }
 
-    /// Moves the deadline (an atomic store; the helper reads it when its timer fires).
+    /// Moves the deadline on (an atomic store; the helper reads it when its timer fires, and
+    /// re-arms the timer to it). Deadlines only move later: the lease's proofs only get newer.
     pub fn extend(&self, deadline: BootTime) {
         self.shared.deadline.store(deadline.0, Ordering::SeqCst);
     }
 
     /// The group is gone: nothing left to kill. (No wake-up: the helper sees it at its next
-    /// timer, or exits at zklock's end.)
+    /// timer, and leaves the timer unarmed, or exits at zklock's end.)
     pub fn stand_down(&self) {
         self.shared.pgid.store(0, Ordering::SeqCst);
-    }
-
-    fn wake(&self) {
-        // SAFETY: writes one byte from a local buffer; a full pipe (EAGAIN) cannot happen as
-        // the helper drains it, and a failure only delays the helper to its next timer.
-        unsafe { libc::write(self.kick, [1u8].as_ptr().cast(), 1) };
     }
 }
 
@@ -129,7 +141,7 @@ impl Watchdog {
 struct Helper {
     shared: &'static Shared,
     wake: i32,
-    kick: i32,
+    timer: i32,
     cgroup: Option<&'static Cgroup>,
 }
 
@@ -174,13 +186,11 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
     let Helper {
         shared,
         wake,
-        kick,
+        timer,
         cgroup,
     } = unsafe { &*helper };
-    let (shared, wake) = (*shared, *wake);
+    let (shared, wake, timer) = (*shared, *wake, *timer);
     let sys = |n: libc::c_long, a: [usize; 5]| raw::syscall(n, a);
-    // Our copy of the write end: closed, so zklock's death reads as end-of-file.
-    sys(libc::SYS_close, [*kick as usize, 0, 0, 0, 0]);
     // The command's whole cgroup (every descendant, whatever its group) as well as its group.
     let kill = |pgid: i32| {
         sys(
@@ -197,51 +207,14 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
     // the whole unit) must not disarm the helper while zklock still stops its command; it
     // ends when zklock does. SIGKILL still ends it.
     sys(libc::SYS_setsid, [0; 5]);
-    // Hold none of zklock's streams: a reader of zklock's stdout must see EOF when zklock
-    // exits, not when the helper does.
-    let null = sys(
-        libc::SYS_openat,
-        [
-            libc::AT_FDCWD as usize,
-            c"/dev/null".as_ptr() as usize,
-            libc::O_RDWR as usize,
-            0,
-            0,
-        ],
-    );
-    if null >= 0 {
-        for fd in 0..3 {
-            sys(libc::SYS_dup3, [null as usize, fd, 0, 0, 0]);
-        }
-        sys(libc::SYS_close, [null as usize, 0, 0, 0, 0]);
-    }
-    // Nor anything else of zklock's but the pipe: a copy of its ZooKeeper connection kept
-    // the connection open after zklock closed it (until the helper exited, holding one of
-    // the server's connections per client address), and what zklock inherited is not ours.
-    close_all_but(wake);
-    let timer = sys(
-        libc::SYS_timerfd_create,
-        [
-            libc::CLOCK_BOOTTIME as usize,
-            libc::TFD_CLOEXEC as usize,
-            0,
-            0,
-            0,
-        ],
-    ) as i32;
+    // Hold none of zklock's descriptors but the pipe and the timer: not its streams (a reader
+    // of zklock's stdout must see EOF when zklock exits, not when the helper does), not its
+    // ZooKeeper connection (a copy kept the connection open after zklock closed it, until the
+    // helper exited, holding one of the server's connections per client address), and not
+    // what zklock inherited. Nor its copy of the pipe's write end, so that zklock's death
+    // reads as end-of-file. The helper writes to no stream.
+    close_all_but(wake.min(timer), wake.max(timer));
     loop {
-        let pgid = shared.pgid.load(Ordering::SeqCst);
-        let mut wake_at = shared.deadline.load(Ordering::SeqCst);
-        if pgid != 0 {
-            let now = boot_now();
-            if now >= wake_at {
-                kill(pgid);
-                // Again in 0.1 s while zklock has not withdrawn the group (it is stopped):
-                // a timer armed to the deadline already past would fire at once, for ever.
-                wake_at = now + RETRY_KILL_NS;
-            }
-        }
-        arm(timer, if pgid != 0 { wake_at } else { 0 });
         let mut fds = [
             libc::pollfd {
                 fd: wake,
@@ -294,17 +267,35 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
         if fds[1].revents != 0 {
             read(timer, &mut buf[..8]);
         }
+        // With no group published, the timer stays unarmed: zklock arms it for the next one.
+        // A group read here is the one zklock armed the timer for, and its deadline read next
+        // is that one or a later: re-arming to it never makes the helper late.
+        let pgid = shared.pgid.load(Ordering::SeqCst);
+        if pgid == 0 {
+            continue;
+        }
+        let deadline = shared.deadline.load(Ordering::SeqCst);
+        let now = boot_now();
+        if now >= deadline {
+            kill(pgid);
+            // Again in 0.1 s while zklock has not withdrawn the group (it is stopped): a
+            // timer armed to the deadline already past would fire at once, for ever.
+            arm(timer, now + RETRY_KILL_NS);
+        } else {
+            arm(timer, deadline);
+        }
     }
 }
 
-/// Closes every descriptor from 3 up except `keep`, by raw system calls: close_range
+/// Closes every descriptor except `a` and `b` (`a` < `b`), by raw system calls: close_range
 /// (Linux 5.9+), else one by one up to 4095.
-fn close_all_but(keep: i32) {
-    let keep = keep.max(2) as usize;
-    for (low, high) in [(3, keep - 1), (keep + 1, u32::MAX as usize)] {
+fn close_all_but(a: i32, b: i32) {
+    let (a, b) = (i64::from(a), i64::from(b));
+    for (low, high) in [(0, a - 1), (a + 1, b - 1), (b + 1, i64::from(u32::MAX))] {
         if low > high {
             continue;
         }
+        let (low, high) = (low as usize, high as usize);
         if raw::syscall(libc::SYS_close_range, [low, high, 0, 0, 0]) == -(libc::ENOSYS as isize) {
             for fd in low..=high.min(4095) {
                 raw::syscall(libc::SYS_close, [fd, 0, 0, 0, 0]);
