@@ -7,6 +7,7 @@
 use std::ffi::CString;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::raw;
 
@@ -22,6 +23,8 @@ pub struct Cgroup {
     /// The directory, open (close-on-exec) for zklock's whole life: what `clone3` takes to
     /// start a process inside it (`CLONE_INTO_CGROUP`). -1 when it could not be opened.
     pub dir_fd: libc::c_int,
+    /// The keeper's pid while it lives (see `Cgroup::keep`), else 0.
+    keeper: AtomicI32,
 }
 
 impl Cgroup {
@@ -47,6 +50,7 @@ impl Cgroup {
             kill: c(&dir.join("cgroup.kill"))?,
             dir_c: c(&dir)?,
             dir_fd: -1,
+            keeper: AtomicI32::new(0),
             dir,
         };
         std::fs::create_dir(&cgroup.dir).map_err(|e| format!("{}: {e}", cgroup.dir.display()))?;
@@ -57,44 +61,55 @@ impl Cgroup {
                 libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
             )
         };
-        cgroup.warm();
+        cgroup.keep();
         Ok(Box::leak(Box::new(cgroup)))
     }
 
-    /// Puts a first process into the new cgroup, one that exits at once, and reaps it.
+    /// Puts a keeper into the new cgroup: a process that does nothing but wait for SIGKILL,
+    /// which zklock sends when it removes the cgroup (and the kernel when zklock dies:
+    /// parent-death signal).
     ///
-    /// The first process cloned into a new cgroup costs the kernel far more than the ones
-    /// after it: on the benchmark's machine (Linux 6.18), 0.1 ms more when it follows the
-    /// mkdir at once, 0.7 ms more when it comes a millisecond later, as the command does once
-    /// the lock's answers are in; a `stat` of the cgroup's files does not help. The cgroup is
-    /// made while the contender's create is on its way (helpers.rs), and so is this process
-    /// (about 0.13 ms), which leaves the command's start at the cost of a cgroup that had
-    /// members before. Best effort: where it fails, the command pays as before.
-    fn warm(&self) {
+    /// A cgroup that has no member costs the kernel far more to start a process in than one
+    /// that has: on the benchmark's machine (Linux 6.18), 0.1 ms more when the first follows
+    /// the mkdir at once, and 0.1–0.7 ms more when it comes later, as the command does once
+    /// the lock's answers are in (or a waiter's turn, seconds later); a member that came and
+    /// went helps only for some milliseconds, and a `stat` of the cgroup's files not at all.
+    /// The keeper is made while the contender's create is on its way (helpers.rs), and keeps
+    /// the cgroup a populated one until the lock is released, so neither the command's start
+    /// nor its end is the cgroup's first or last member. It never counts as the command's
+    /// (`Cgroup::keeper`), and no `waitpid(-1)` of zklock's reaps it (no exit signal: only
+    /// `__WCLONE` waits for it). Best effort: where it cannot be made, the command pays as
+    /// before.
+    fn keep(&self) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the child shares zklock's memory and runs on a stack of its own, on which
-        // it makes one raw system call (exit); every signal is blocked across the clone, so no
-        // handler of zklock's runs in it, and zklock's thread waits for its exit (CLONE_VFORK)
-        // before the stack goes out of scope.
+        // SAFETY: the child shares zklock's memory and runs on a stack of its own, never
+        // freed, on which it makes raw system calls only; every signal is blocked across the
+        // clone and stays blocked in it, so no handler of zklock's runs in it.
         unsafe {
             if self.dir_fd < 0 {
                 return;
             }
             let mut args = raw::CloneArgs {
-                flags: (libc::CLONE_VM | libc::CLONE_VFORK) as u64 | raw::CLONE_INTO_CGROUP,
-                exit_signal: libc::SIGCHLD as u64,
+                flags: libc::CLONE_VM as u64 | raw::CLONE_INTO_CGROUP,
+                exit_signal: 0,
                 cgroup: self.dir_fd as u64,
                 ..raw::CloneArgs::default()
             };
-            let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); 1024];
-            let entry: extern "C" fn(*const ()) -> ! = exit_at_once;
+            let entry: extern "C" fn(*const libc::pid_t) -> ! = keeper_main;
+            let zklock: &'static libc::pid_t = Box::leak(Box::new(libc::getpid()));
             let pid = raw::with_every_signal_blocked(|| {
-                raw::clone_on_stack(&mut args, &mut stack, entry, std::ptr::null())
+                raw::clone_on_stack(&mut args, raw::leaked_stack(KEEPER_STACK), entry, zklock)
             });
             if pid > 0 {
-                libc::waitpid(pid as i32, std::ptr::null_mut(), 0);
+                self.keeper.store(pid as i32, Ordering::SeqCst);
             }
         }
+    }
+
+    /// The keeper's pid, or 0: a member of the cgroup and a child of zklock that is not the
+    /// command's.
+    pub fn keeper(&self) -> i32 {
+        self.keeper.load(Ordering::SeqCst)
     }
 
     pub fn dir(&self) -> &Path {
@@ -117,15 +132,48 @@ impl Cgroup {
         kill_all_raw(&self.kill);
     }
 
-    /// Removes it; it must be empty. Left in place (and harmless) if that fails.
+    /// Stops the keeper, then removes the cgroup, which must be empty by then. Left in place
+    /// (and harmless) if that fails.
     pub fn remove(&self) {
+        let keeper = self.keeper.swap(0, Ordering::SeqCst);
+        if keeper > 0 {
+            // SAFETY: our child, not yet waited for (only this reaps it), so its pid is not
+            // reused; waitpid writes nothing (null status).
+            unsafe {
+                libc::kill(keeper, libc::SIGKILL);
+                libc::waitpid(keeper, std::ptr::null_mut(), libc::__WCLONE);
+            }
+        }
         let _ = std::fs::remove_dir(&self.dir);
     }
 }
 
-/// The whole life of the process that `Cgroup::warm` puts into a new cgroup.
+/// The keeper's stack: it makes a few system calls, with every signal blocked.
 #[cfg(target_arch = "x86_64")]
-extern "C" fn exit_at_once(_: *const ()) -> ! {
+const KEEPER_STACK: usize = 4096;
+
+/// The whole life of the keeper (`Cgroup::keep`): killed with zklock, and waits for SIGKILL.
+#[cfg(target_arch = "x86_64")]
+extern "C" fn keeper_main(zklock: *const libc::pid_t) -> ! {
+    raw::syscall(
+        libc::SYS_prctl,
+        [
+            libc::PR_SET_PDEATHSIG as usize,
+            libc::SIGKILL as usize,
+            0,
+            0,
+            0,
+        ],
+    );
+    // SAFETY: leaked by `keep`, so valid for ever.
+    let zklock = unsafe { *zklock };
+    // zklock may have died before the prctl took effect.
+    if raw::syscall(libc::SYS_getppid, [0; 5]) == zklock as isize {
+        loop {
+            // Every signal is blocked: only SIGKILL ends the pause.
+            raw::syscall(libc::SYS_pause, [0; 5]);
+        }
+    }
     raw::syscall(libc::SYS_exit, [0; 5]);
     // SAFETY: not reached; exit does not return.
     unsafe { std::hint::unreachable_unchecked() }

@@ -481,6 +481,31 @@ fn a_normal_run_leaves_no_cgroup_behind() {
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }
 
+/// The command's cgroup also holds a process of zklock's own while zklock runs (its keeper,
+/// cgroup.rs), which is not the command's: a command that leaves nothing behind gets nothing
+/// stopped, and one that leaves a process in its group gets it stopped, and says so (`-v`).
+#[test]
+fn only_what_the_command_left_is_stopped() {
+    let path = unique_path("left-behind");
+    let clean = run(zklock(&servers()).args(["-v", "--cgroup", &path, "--", "true"]));
+    assert_eq!(clean.code, Some(0), "{clean:?}");
+    assert!(
+        !clean.stderr.contains("left processes behind"),
+        "stopped something of a command that left nothing: {}",
+        clean.stderr
+    );
+    let script = "sleep 300 </dev/null >/dev/null 2>&1 &";
+    let left = run(zklock(&servers()).args(["-v", "--cgroup", &path, "--", "sh", "-c", script]));
+    assert_eq!(left.code, Some(0), "{left:?}");
+    assert!(
+        left.stderr
+            .contains("the command left processes behind: sending them SIGTERM"),
+        "{}",
+        left.stderr
+    );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
+}
+
 #[test]
 fn the_watchdog_ignores_a_stray_term_and_leaves_with_zklock() {
     let path = unique_path("watchdog-term");

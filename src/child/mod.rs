@@ -217,9 +217,9 @@ impl Child {
     }
 
     /// After the command exited: true while anything of it remains, that is a process in its
-    /// group or its cgroup, or another child of zklock (but the spared watchdog): descendants
-    /// that left the group (`setsid`) come back to zklock, their subreaper, when their parent
-    /// dies.
+    /// group or its cgroup (but the cgroup's keeper), or another child of zklock (but the
+    /// spared watchdog and the keeper): descendants that left the group (`setsid`) come back
+    /// to zklock, their subreaper, when their parent dies.
     pub fn leftovers_alive(&mut self) -> bool {
         if !self.sweep {
             return self.group_alive();
@@ -227,8 +227,20 @@ impl Child {
         self.reap();
         // SAFETY: signal 0 only checks for existence.
         let group = unsafe { libc::kill(-self.pid, 0) == 0 };
-        let contained = self.cgroup.is_some_and(|c| !c.pids().is_empty());
-        group || contained || own_children().into_iter().any(|pid| pid != self.spare)
+        let contained = self
+            .cgroup
+            .is_some_and(|c| c.pids().into_iter().any(|pid| pid != c.keeper()));
+        group || contained || self.others().next().is_some()
+    }
+
+    /// zklock's children but the spared watchdog and the cgroup's keeper: what the command
+    /// left behind.
+    fn others(&self) -> impl Iterator<Item = i32> {
+        let keeper = self.cgroup.map_or(0, Cgroup::keeper);
+        let spare = self.spare;
+        own_children()
+            .into_iter()
+            .filter(move |pid| *pid != spare && *pid != keeper)
     }
 
     /// Sends `sig` (and SIGCONT) to everything of the command: its group, its cgroup, and
@@ -253,7 +265,7 @@ impl Child {
                 }
             }
         }
-        for pid in own_children().into_iter().filter(|pid| *pid != self.spare) {
+        for pid in self.others() {
             // SAFETY: kill and getpgid on a child of ours (not yet reaped, so not reused).
             unsafe {
                 let group = libc::getpgid(pid);

@@ -121,6 +121,10 @@ pub async fn watch_over(
             }
             // Most commands leave nothing; whatever they did leave gets the kill signal.
             if newly_exited {
+                diag.info(format_args!(
+                    "the command left processes behind: sending them {}",
+                    stopping.signal
+                ));
                 command.stop_all(stopping.signal);
             }
         }
