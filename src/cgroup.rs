@@ -5,7 +5,9 @@
 //! and the subreaper sweep are what stop the command's descendants.
 
 use std::ffi::CString;
+use std::fs::File;
 use std::io::Read as _;
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -25,6 +27,9 @@ pub struct Cgroup {
     pub dir_fd: libc::c_int,
     /// The keeper's pid while it lives (see `Cgroup::keep`), else 0.
     keeper: AtomicI32,
+    /// `cgroup.procs`, open for reading from the start: the leftover check reads it when the
+    /// command exits, and an open then costs more than the read.
+    procs_file: Option<File>,
 }
 
 impl Cgroup {
@@ -51,6 +56,7 @@ impl Cgroup {
             dir_c: c(&dir)?,
             dir_fd: -1,
             keeper: AtomicI32::new(0),
+            procs_file: None,
             dir,
         };
         std::fs::create_dir(&cgroup.dir).map_err(|e| format!("{}: {e}", cgroup.dir.display()))?;
@@ -62,6 +68,7 @@ impl Cgroup {
             )
         };
         cgroup.keep();
+        cgroup.procs_file = File::open(cgroup.dir.join("cgroup.procs")).ok();
         Ok(Box::leak(Box::new(cgroup)))
     }
 
@@ -118,13 +125,12 @@ impl Cgroup {
 
     /// The processes in it.
     pub fn pids(&self) -> Vec<i32> {
-        std::fs::read_to_string(self.dir.join("cgroup.procs"))
-            .map(|t| {
-                t.split_whitespace()
-                    .filter_map(|p| p.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
+        match &self.procs_file {
+            Some(file) => read_pids(file),
+            None => File::open(self.dir.join("cgroup.procs"))
+                .map(|file| read_pids(&file))
+                .unwrap_or_default(),
+        }
     }
 
     /// SIGKILLs everything in it at once (cgroup.kill).
@@ -177,6 +183,32 @@ extern "C" fn keeper_main(zklock: *const libc::pid_t) -> ! {
     raw::syscall(libc::SYS_exit, [0; 5]);
     // SAFETY: not reached; exit does not return.
     unsafe { std::hint::unreachable_unchecked() }
+}
+
+/// The pids in a list the kernel makes anew at each read from its start (`cgroup.procs`,
+/// `/proc/<pid>/task/<tid>/children`), read from the start of `file` (`pread` at offset 0):
+/// a descriptor opened once serves every look, with one system call each. Empty if it
+/// cannot be read.
+pub fn read_pids(file: &File) -> Vec<i32> {
+    let mut text = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        match file.read_at(&mut text[len..], len as u64) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Vec::new(),
+        }
+        // A read that leaves room in the buffer reached the end: one call in the usual case.
+        if len < text.len() {
+            break;
+        }
+        text.resize(text.len() * 2, 0);
+    }
+    text[..len]
+        .split(|b| b.is_ascii_whitespace())
+        .filter_map(|p| std::str::from_utf8(p).ok()?.parse().ok())
+        .collect()
 }
 
 /// Moves the calling process into the cgroup whose `cgroup.procs` is `procs`: only

@@ -40,6 +40,7 @@ impl Helpers {
     }
 
     fn start(cgroup: CgroupUse, diag: &Diag) -> Result<Helpers, Error> {
+        crate::child::prepare_sweep();
         let cgroup = match cgroup {
             CgroupUse::Never => None,
             how => match Cgroup::create() {

@@ -2,12 +2,14 @@
 //! signalled as a group, reaped (with any orphans it leaves, zklock being their subreaper), and
 //! stopped with a grace period.
 
+use std::fs::File;
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::cgroup::Cgroup;
+use crate::cgroup::{self, Cgroup};
 
 mod clone3;
 use crate::error::Error;
@@ -282,16 +284,26 @@ impl Child {
     }
 }
 
+/// /proc/self/task/<pid>/children, opened once (`prepare_sweep`, or the first look).
+static CHILDREN: OnceLock<Option<File>> = OnceLock::new();
+
+/// Opens the list of zklock's children ahead of the command's end, when the leftover check
+/// reads it: made with the command's helpers, while the create is on its way.
+pub fn prepare_sweep() {
+    CHILDREN.get_or_init(open_children);
+}
+
+fn open_children() -> Option<File> {
+    File::open(format!("/proc/self/task/{}/children", std::process::id())).ok()
+}
+
 /// zklock's children, from /proc/self/task/<pid>/children: orphans are handed to the
 /// subreaper's leading thread, which is also the one that forks the command (empty where the
 /// kernel lacks CONFIG_PROC_CHILDREN; then only the command's group is swept).
 fn own_children() -> Vec<i32> {
-    let pid = std::process::id();
-    std::fs::read_to_string(format!("/proc/self/task/{pid}/children"))
-        .map(|list| {
-            list.split_whitespace()
-                .filter_map(|p| p.parse::<i32>().ok())
-                .collect()
-        })
+    CHILDREN
+        .get_or_init(open_children)
+        .as_ref()
+        .map(cgroup::read_pids)
         .unwrap_or_default()
 }
