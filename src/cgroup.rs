@@ -190,23 +190,42 @@ extern "C" fn keeper_main(zklock: *const libc::pid_t) -> ! {
 /// a descriptor opened once serves every look, with one system call each. Empty if it
 /// cannot be read.
 pub fn read_pids(file: &File) -> Vec<i32> {
-    let mut text = vec![0u8; 4096];
-    let mut len = 0;
+    // The usual list is a line or two: a buffer on the stack (a fresh one on the heap may
+    // cost a page fault, more than the read), a larger one on the heap for a long list.
+    let mut small = [0u8; 1024];
+    match fill_from_start(file, &mut small) {
+        Ok(n) if n < small.len() => return parse_pids(&small[..n]),
+        Ok(_) => {}
+        Err(_) => return Vec::new(),
+    }
+    let mut size = 2 * small.len();
     loop {
-        match file.read_at(&mut text[len..], len as u64) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+        let mut large = vec![0u8; size];
+        match fill_from_start(file, &mut large) {
+            Ok(n) if n < size => return parse_pids(&large[..n]),
+            Ok(_) => size *= 2,
             Err(_) => return Vec::new(),
         }
-        // A read that leaves room in the buffer reached the end: one call in the usual case.
-        if len < text.len() {
-            break;
-        }
-        text.resize(text.len() * 2, 0);
     }
-    text[..len]
-        .split(|b| b.is_ascii_whitespace())
+}
+
+/// Reads `file` from its start until `buf` is full or the end; how much it read. These lists
+/// are seq_files, which fill a read as far as the list goes: a short read is the end.
+fn fill_from_start(file: &File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read_at(&mut buf[len..], len as u64) {
+            Ok(n) if n < buf.len() - len => return Ok(len + n),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
+}
+
+fn parse_pids(text: &[u8]) -> Vec<i32> {
+    text.split(|b| b.is_ascii_whitespace())
         .filter_map(|p| std::str::from_utf8(p).ok()?.parse().ok())
         .collect()
 }
