@@ -67,6 +67,30 @@ fn gives_the_command_its_environment() {
     zk.assert_empty_soon(&path, Duration::ZERO);
 }
 
+/// zklock's own environment goes on to the command as it is, but a variable zklock sets
+/// replaces the one it inherited (a zklock run by another's command): the command's
+/// environment holds it once, with zklock's value. (`env` itself prints the environment as
+/// exec gave it; a shell would merge repeated names.)
+#[test]
+fn the_command_inherits_the_environment_with_zklocks_variables_replaced() {
+    let path = unique_path("env-inherited");
+    let ran = run(zklock(&servers())
+        .env("ZKLOCK_PATH", "/inherited")
+        .env("PASSED_ON", "as it was")
+        .args([&path, "--", "env"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let named = |name: &str| -> Vec<&str> {
+        let prefix = format!("{name}=");
+        ran.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix(prefix.as_str()))
+            .collect()
+    };
+    assert_eq!(named("PASSED_ON"), ["as it was"], "{}", ran.stdout);
+    assert_eq!(named("ZKLOCK_PATH"), [path.as_str()], "{}", ran.stdout);
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
 #[test]
 fn stores_the_id_in_the_node() {
     let path = unique_path("id");
