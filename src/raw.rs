@@ -25,6 +25,8 @@ pub struct CloneArgs {
 }
 
 pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+/// Resets every handled signal of the child to its default at the clone (Linux 5.5+).
+pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 
 /// clone3 with `args`, the child starting in `entry(arg)` on `stack` (which must stay valid
 /// as long as the child runs on it; `entry` never returns). Returns the child's pid, or a

@@ -9,8 +9,9 @@
 //! a child that shares zklock's memory on a stack of its own, while zklock's thread waits for
 //! its exec, costs neither (about 0.3 ms a cycle here). std's `Command` can do neither with
 //! the parent-death signal set, hence this small spawn of our own. Everything the child needs
-//! is prepared before the clone; the child makes only async-signal-safe system calls, resets
-//! every signal handler of zklock's before it unblocks signals, and reports a failed exec
+//! is prepared before the clone; the child makes only async-signal-safe system calls, starts
+//! with every handler of zklock's reset by the kernel (`CLONE_CLEAR_SIGHAND`, Linux 5.5+) and
+//! every signal blocked until it has set the rest, and reports a failed exec
 //! in the memory it shares with zklock (as glibc's posix_spawn does; where it is forked, through
 //! a close-on-exec pipe, as std does).
 
@@ -19,7 +20,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::cgroup::Cgroup;
-use crate::raw::{CLONE_INTO_CGROUP, CloneArgs};
+use crate::raw::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneArgs};
 
 /// Why the command did not start.
 pub enum Failed {
@@ -162,8 +163,11 @@ pub fn spawn(
             terminal,
             report,
         };
+        // The kernel resets zklock's handlers in the child (a signal that comes before the
+        // exec must not run one of them in zklock's memory); a kernel without it refuses the
+        // clone, and the command is spawned the usual way.
         let mut args = CloneArgs {
-            flags: 0,
+            flags: CLONE_CLEAR_SIGHAND,
             exit_signal: libc::SIGCHLD as u64,
             ..CloneArgs::default()
         };
@@ -238,22 +242,11 @@ extern "C" fn child_main(child: *const ChildArgs) -> ! {
         if child.terminal {
             libc::tcsetpgrp(0, libc::getpid());
         }
-        // zklock's handlers to the default (exec would do it, but a signal could come before),
-        // and what zklock ignores but the command must not: job control, and SIGPIPE (ignored
-        // by Rust's runtime). What zklock inherited as ignored (nohup's SIGHUP) stays so.
-        for sig in 1..=libc::SIGRTMAX() {
-            let mut old: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(sig, std::ptr::null(), &mut old) != 0 {
-                continue;
-            }
-            let stop_or_pipe = matches!(
-                sig,
-                libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU | libc::SIGPIPE
-            );
-            let handled = old.sa_sigaction != libc::SIG_IGN && old.sa_sigaction != libc::SIG_DFL;
-            if handled || (stop_or_pipe && old.sa_sigaction == libc::SIG_IGN) {
-                libc::signal(sig, libc::SIG_DFL);
-            }
+        // zklock's handlers are at their defaults already (CLONE_CLEAR_SIGHAND), and a signal
+        // zklock left alone keeps what zklock inherited; what zklock ignores and the command
+        // must not: job control, and SIGPIPE (ignored by Rust's runtime).
+        for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU, libc::SIGPIPE] {
+            libc::signal(sig, libc::SIG_DFL);
         }
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
