@@ -1,7 +1,8 @@
 //! The command's helpers: its cgroup and the watchdog (SPEC §2, ../shared/SAFETY.md), made
-//! for `lock` and `elect` before the command runs.
+//! for `lock` and `elect` before the command runs, and its program's place in $PATH.
 
 use crate::cgroup::Cgroup;
+use crate::child::Program;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::watchdog::Watchdog;
@@ -17,30 +18,39 @@ pub enum CgroupUse {
 }
 
 /// What the command runs with besides zklock: its cgroup, where one can be made, and the
-/// watchdog that kills it should zklock stop or die (SPEC §2). Made while the contender's
+/// watchdog that kills it should zklock stop or die (SPEC §2); and its program, looked up in
+/// $PATH ahead of the spawn. Made while the contender's
 /// create is on its way, so that neither a lock free at once nor a hand-off waits for them
 /// (a few tenths of a millisecond); with `-n`, only once the lock is held, so conflicts
 /// never make them.
 pub struct Helpers {
     pub cgroup: Option<&'static Cgroup>,
     pub watchdog: Option<Watchdog>,
+    /// The command's program, looked up in $PATH.
+    pub program: Program,
 }
 
 impl Helpers {
     /// The helpers in `slot`, made now if they are not yet.
     pub fn ready<'a>(
         slot: &'a mut Option<Helpers>,
+        argv: &[std::ffi::OsString],
         cgroup: CgroupUse,
         diag: &Diag,
     ) -> Result<&'a Helpers, Error> {
         Ok(match slot {
             Some(made) => made,
-            None => slot.insert(Helpers::start(cgroup, diag)?),
+            None => slot.insert(Helpers::start(argv, cgroup, diag)?),
         })
     }
 
-    fn start(cgroup: CgroupUse, diag: &Diag) -> Result<Helpers, Error> {
+    fn start(
+        argv: &[std::ffi::OsString],
+        cgroup: CgroupUse,
+        diag: &Diag,
+    ) -> Result<Helpers, Error> {
         crate::child::prepare_sweep();
+        let program = Program::find(argv);
         let cgroup = match cgroup {
             CgroupUse::Never => None,
             how => match Cgroup::create() {
@@ -73,7 +83,11 @@ impl Helpers {
             }
             Some(_) => None,
         };
-        Ok(Helpers { cgroup, watchdog })
+        Ok(Helpers {
+            cgroup,
+            watchdog,
+            program,
+        })
     }
 
     /// Once the command and all it left are gone, or it never ran. (The watchdog removes it

@@ -114,7 +114,7 @@ async fn take_lock(
     // of a millisecond; the answer waits for the server's disk): neither a lock free at once
     // nor a hand-off waits for them. `-n` makes them only once the lock is held, so that a
     // conflict costs none.
-    let mut prepare = || Helpers::ready(helpers, plan.cgroup, diag).map(|_| ());
+    let mut prepare = || Helpers::ready(helpers, &plan.argv, plan.cgroup, diag).map(|_| ());
     let meanwhile = match plan.patience {
         Patience::None => None,
         Patience::Until(_) => Some(&mut prepare as &mut dyn FnMut() -> Result<(), Error>),
@@ -225,11 +225,11 @@ async fn hold(
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
     // Made while the create was on its way (take_lock), or now: -n, and the semaphore.
-    let helpers = Helpers::ready(helpers, plan.cgroup, diag)?;
+    let helpers = Helpers::ready(helpers, &plan.argv, plan.cgroup, diag)?;
     // Before the spawn: the recorded duration is never shorter than the command's run, even
     // when zklock gets the CPU back only a while after the command started.
     let started = Instant::now();
-    let mut child = child::spawn(&plan.argv, &env, helpers.cgroup)?;
+    let mut child = child::spawn(&plan.argv, &env, helpers.cgroup, Some(&helpers.program))?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     let ending = guard::supervise(
         session,

@@ -189,6 +189,57 @@ fn a_waiter_runs_when_the_holder_releases() {
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 
+/// zklock looks the command up in $PATH while its create is on its way, but a waiter looks it
+/// up again when its turn comes, as execvp would then: a program put earlier in $PATH while it
+/// waited is the one that runs.
+#[test]
+fn a_waiter_finds_its_program_in_path_when_its_turn_comes() {
+    let path = unique_path("path-lookup");
+    let dir = workdir("path-lookup");
+    let (first, later) = (dir.join("first-in-path"), dir.join("later-in-path"));
+    let tool = |bin: &std::path::Path, word: &str| {
+        std::fs::create_dir_all(bin).expect("bin dir");
+        let file = bin.join("zklock-test-tool");
+        std::fs::write(&file, format!("#!/bin/sh\necho {word}\n")).expect("tool");
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+    };
+    // At first only the later directory of $PATH has the program.
+    tool(&later, "found-at-the-start");
+    std::fs::create_dir_all(&first).expect("bin dir");
+    let search = format!(
+        "{}:{}:{}",
+        first.display(),
+        later.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let holder = hold(&servers(), &path, "path-lookup-holder");
+    let queued = Instant::now();
+    let waiter = Background::spawn(zklock(&servers()).env("PATH", &search).args([
+        "-w",
+        "20s",
+        &path,
+        "--",
+        "zklock-test-tool",
+    ]));
+    zk().wait_children(&path, 2, Duration::from_secs(10));
+    // The scenario itself: a wait longer than the create's round trip, for which an early
+    // lookup is kept (50 ms).
+    assert!(eventually(Duration::from_secs(1), || queued.elapsed()
+        > Duration::from_millis(200)));
+    tool(&first, "found-when-its-turn-came");
+    assert_eq!(holder.release().code, Some(0));
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(10))
+        .expect("waiter finishes");
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(0), "found-when-its-turn-came\n"),
+        "{ran:?}"
+    );
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
 /// A waiter whose node an operator deleted does not run its command when the holder ahead of
 /// it releases: it finds its node gone, says so and exits 69. (When the head of the queue
 /// goes, the next waiter looks only at its own node, not the whole queue: this is what that

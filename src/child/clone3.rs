@@ -17,7 +17,7 @@
 
 use std::ffi::{CStr, CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cgroup::Cgroup;
 use crate::raw::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneArgs};
@@ -107,13 +107,17 @@ impl Report {
 /// Returns its pid.
 pub fn spawn(
     program: &OsStr,
+    found: Option<&Path>,
     args: &[OsString],
     env: &[(&str, String)],
     cgroup: Option<&Cgroup>,
     terminal: bool,
 ) -> Result<i32, Failed> {
     let exec = |e| Failed::Exec(e);
-    let path = resolve(program).map_err(exec)?;
+    let path = match found {
+        Some(path) => path.to_path_buf(),
+        None => resolve(program).map_err(exec)?,
+    };
     let cstr = |b: &[u8]| CString::new(b).map_err(|e| exec(std::io::Error::other(e)));
     let path = cstr(path.as_os_str().as_bytes())?;
     let argv: Vec<CString> = std::iter::once(program)
@@ -267,7 +271,7 @@ fn pointers(strings: &[CString]) -> Vec<*const libc::c_char> {
 
 /// The file to execute, as execvp(3) would find it: `program` itself when it has a slash, else
 /// the first executable `program` in $PATH (the first one found at all, to report why not).
-fn resolve(program: &OsStr) -> std::io::Result<PathBuf> {
+pub fn resolve(program: &OsStr) -> std::io::Result<PathBuf> {
     if program.as_bytes().contains(&b'/') {
         return Ok(PathBuf::from(program));
     }

@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io;
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -48,6 +49,33 @@ fn owns_terminal() -> bool {
     unsafe { libc::isatty(0) == 1 && libc::tcgetpgrp(0) == libc::getpgrp() }
 }
 
+/// The command's program as execvp(3) would find it in $PATH, looked up ahead of the spawn
+/// (with the command's helpers, while the create is on its way), so that the lock's answer is
+/// not followed by a walk through $PATH. Used only when that was a moment ago (a lock free at
+/// once); a waiter's command is looked up again when its turn comes, as execvp would.
+pub struct Program {
+    found: Option<PathBuf>,
+    at: Instant,
+}
+
+/// How old an early lookup may be and still be used: a create's round trip, not a wait.
+const LOOKUP_KEEPS: Duration = Duration::from_millis(50);
+
+impl Program {
+    pub fn find(argv: &[std::ffi::OsString]) -> Program {
+        Program {
+            found: argv.first().and_then(|p| clone3::resolve(p).ok()),
+            at: Instant::now(),
+        }
+    }
+
+    fn fresh(&self) -> Option<&Path> {
+        self.found
+            .as_deref()
+            .filter(|_| self.at.elapsed() <= LOOKUP_KEEPS)
+    }
+}
+
 /// Starts `argv` with `env` added, stdin/stdout/stderr inherited.
 ///
 /// Must be called from the main thread: Linux sends the parent-death signal when the *thread*
@@ -57,12 +85,21 @@ pub fn spawn(
     argv: &[std::ffi::OsString],
     env: &[(&str, String)],
     cgroup: Option<&'static Cgroup>,
+    early: Option<&Program>,
 ) -> Result<Child, Error> {
     let Some((program, args)) = argv.split_first() else {
         return Err(Error::Usage("no command given".into()));
     };
     let terminal = owns_terminal();
-    match clone3::spawn(program, args, env, cgroup.map(|c| c as &Cgroup), terminal) {
+    let found = early.and_then(Program::fresh);
+    match clone3::spawn(
+        program,
+        found,
+        args,
+        env,
+        cgroup.map(|c| c as &Cgroup),
+        terminal,
+    ) {
         Ok(pid) => return Ok(started(pid, terminal, cgroup)),
         Err(clone3::Failed::Exec(e)) => return Err(not_started(program, e)),
         // An old kernel: fork, and move the child into the cgroup before exec (slower).

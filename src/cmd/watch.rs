@@ -319,7 +319,7 @@ impl Runner {
             env.push(("ZKLOCK_EVENT_CHILD", child));
             env.push(("ZKLOCK_EVENT_CHANGE", change.to_string()));
         }
-        self.running = Some(child::spawn(&self.argv, &env, None)?);
+        self.running = Some(child::spawn(&self.argv, &env, None, None)?);
         Ok(())
     }
 
