@@ -50,6 +50,7 @@ impl Helpers {
         diag: &Diag,
     ) -> Result<Helpers, Error> {
         crate::child::prepare_sweep();
+        crate::signal::arm_forwarding();
         let program = Program::find(argv);
         let cgroup = match cgroup {
             CgroupUse::Never => None,

@@ -5,9 +5,12 @@ use crate::error::Error;
 use crate::signal::Listener;
 
 /// Installs the signal listener before anything touches ZooKeeper, so a SIGTERM during the
-/// connect or the wait is handled (and nothing left behind) rather than fatal.
-pub fn listen() -> Result<Listener, Error> {
-    Listener::install().map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))
+/// connect or the wait is handled (and nothing left behind) rather than fatal. With
+/// `defer_forwarding`, the signals passed on to a command are held back until
+/// `signal::arm_forwarding` (see `Listener::install`).
+pub fn listen(defer_forwarding: bool) -> Result<Listener, Error> {
+    Listener::install(defer_forwarding)
+        .map_err(|e| Error::Other(format!("cannot install signal handlers: {e}")))
 }
 
 /// Runs `work` unless zklock is told to stop first; then `Interrupted` (exit 128+N).

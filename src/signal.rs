@@ -1,6 +1,7 @@
 //! Signal numbers by name, for `--kill-signal` and for messages.
 
 use std::fmt;
+use std::sync::Once;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::task::Poll;
 
@@ -107,7 +108,55 @@ static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
 
 /// From now on, pass forwarded signals on to `pgid` (0: drop them).
 pub fn forward_to(pgid: i32) {
+    // Signals held back until now (a semaphore waits before making its helpers) are delivered
+    // here with no group to pass them to: dropped, as any that came while zklock waited.
+    arm_forwarding();
     FORWARD_TO.store(pgid, Ordering::SeqCst);
+}
+
+/// The forwarded signals and the real-time ones, as a set.
+fn forwarded() -> libc::sigset_t {
+    // SAFETY: sigemptyset and sigaddset fill the set they are given.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in FORWARDED
+            .iter()
+            .copied()
+            .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
+        {
+            libc::sigaddset(&mut set, sig);
+        }
+        set
+    }
+}
+
+static ARMED: Once = Once::new();
+
+/// Installs the handler of the forwarded signals (about 40 of them, with the real-time
+/// ones), and unblocks them: a signal that came while they were held back (`Listener::install`
+/// with `defer`) is handled now, passed on or dropped as if it came now. Once; later calls do
+/// nothing.
+pub fn arm_forwarding() {
+    ARMED.call_once(|| {
+        let set = forwarded();
+        for sig in 1..=libc::SIGRTMAX() {
+            // SAFETY: sigismember reads the set.
+            if unsafe { libc::sigismember(&set, sig) } != 1 {
+                continue;
+            }
+            // SAFETY: installs an async-signal-safe handler; a zeroed sigaction is a valid
+            // empty mask. exec resets handled signals to their defaults in the command.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = pass_on as extern "C" fn(libc::c_int) as usize;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigaction(sig, &action, std::ptr::null_mut());
+            }
+        }
+        // SAFETY: unblocks a set in this thread's mask.
+        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
+    });
 }
 
 /// The handler of the forwarded signals: an atomic load and kill(2), both async-signal-safe.
@@ -132,26 +181,24 @@ pub struct Listener {
 }
 
 impl Listener {
-    pub fn install() -> std::io::Result<Listener> {
+    /// With `defer`, the forwarded signals are only held back (blocked: one system call) until
+    /// `arm_forwarding`, which `lock` calls with the command's helpers, while its create is on
+    /// its way: their ~40 handlers are not installed on the way to the first byte sent. Held
+    /// back or handled, they do not end zklock; without a command they are dropped.
+    pub fn install(defer: bool) -> std::io::Result<Listener> {
         // The command runs in its own process group, so a terminal's Ctrl-Z would stop zklock
         // but not the command; zklock ignores job control (the child restores the defaults).
         for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
             // SAFETY: setting a signal disposition to SIG_IGN has no preconditions.
             unsafe { libc::signal(sig, libc::SIG_IGN) };
         }
-        for sig in FORWARDED
-            .iter()
-            .copied()
-            .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
-        {
-            // SAFETY: installs an async-signal-safe handler; a zeroed sigaction is a valid
-            // empty mask. exec resets handled signals to their defaults in the command.
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = pass_on as extern "C" fn(libc::c_int) as usize;
-                action.sa_flags = libc::SA_RESTART;
-                libc::sigaction(sig, &action, std::ptr::null_mut());
-            }
+        if defer {
+            let set = forwarded();
+            // SAFETY: blocks a set in this thread's mask (threads made later inherit it, so
+            // the signals wait for this one).
+            unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        } else {
+            arm_forwarding();
         }
         let stop = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT]
             .into_iter()

@@ -229,6 +229,41 @@ fn sigkill_of_the_mutex_holder_does_not_wedge_the_others() {
     assert_nothing_left(&zk, &path);
 }
 
+/// A zklock waiting for a lease (its helpers are made only once it holds one, and until then
+/// the signals it passes on to a command are held back) survives them, and its command, once
+/// it runs, is not sent the ones that came while zklock waited.
+#[test]
+fn a_waiting_lease_holder_drops_the_signals_it_has_no_command_for() {
+    let path = unique_path("sem-usr1");
+    let log = workdir("sem-usr1").join("log");
+    let zk = Zk::connect(&servers());
+    let (a, a_dir) = holder(&path, &log, "su", &["--limit", "1"]);
+    assert!(eventually(Duration::from_secs(15), || a_dir
+        .join("held")
+        .exists()));
+    // The command would die of a USR1 (the default action), or say so with its trap set.
+    let script = "trap 'echo got-usr1' USR1; echo ran";
+    let waiter = Background::spawn(
+        zklock(&servers()).args(["--limit", "1", &path, "--", "sh", "-c", script]),
+    );
+    zk.wait_children(&format!("{path}/leases"), 2, Duration::from_secs(15));
+    for sig in [libc::SIGUSR1, libc::SIGWINCH, libc::SIGALRM, libc::SIGUSR2] {
+        waiter.signal(sig);
+    }
+    std::fs::write(a_dir.join("release"), "").expect("release");
+    assert_eq!(
+        a.wait_timeout(Duration::from_secs(20)).and_then(|r| r.code),
+        Some(0)
+    );
+    let ran = waiter.wait_timeout(Duration::from_secs(20)).expect("exits");
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(0), "ran\n"),
+        "{ran:?}"
+    );
+    assert_nothing_left(&zk, &path);
+}
+
 /// A signal to a zklock waiting for a lease: it removes its lease and mutex nodes, then dies of
 /// the signal; the holder is undisturbed.
 #[test]

@@ -28,7 +28,7 @@ pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Resul
         return holding::run(connection, plan, diag).await;
     }
     znode::validate(&args.path, znode::Use::Read)?;
-    let mut signals = interrupt::listen()?;
+    let mut signals = interrupt::listen(false)?;
     if args.observe {
         return observe_across_sessions(connection, &args, &mut signals, diag).await;
     }

@@ -44,7 +44,7 @@ pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Resul
     if args.path != "/" {
         znode::validate(&args.path, znode::Use::Read)?;
     }
-    let mut signals = interrupt::listen()?;
+    let mut signals = interrupt::listen(false)?;
     if !args.command.is_empty() {
         child::become_subreaper();
     }
