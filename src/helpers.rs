@@ -1,5 +1,7 @@
 //! The command's helpers: its cgroup and the watchdog (SPEC §2, ../shared/SAFETY.md), made
-//! for `lock` and `elect` before the command runs, and its program's place in $PATH.
+//! for `lock` and `elect` before the command runs; with them, what the command's start and
+//! end need and can have ready early: its program's place in $PATH, the list of zklock's
+//! children the sweep reads, and the handlers of the signals passed on to it.
 
 use crate::cgroup::Cgroup;
 use crate::child::Program;

@@ -114,17 +114,21 @@ pub fn forward_to(pgid: i32) {
     FORWARD_TO.store(pgid, Ordering::SeqCst);
 }
 
-/// The forwarded signals and the real-time ones, as a set.
-fn forwarded() -> libc::sigset_t {
+/// The forwarded signals, the real-time ones included.
+fn forwarded() -> impl Iterator<Item = i32> {
+    FORWARDED
+        .iter()
+        .copied()
+        .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
+}
+
+/// `forwarded()` as a set.
+fn forwarded_set() -> libc::sigset_t {
     // SAFETY: sigemptyset and sigaddset fill the set they are given.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        for sig in FORWARDED
-            .iter()
-            .copied()
-            .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
-        {
+        for sig in forwarded() {
             libc::sigaddset(&mut set, sig);
         }
         set
@@ -139,12 +143,7 @@ static ARMED: Once = Once::new();
 /// nothing.
 pub fn arm_forwarding() {
     ARMED.call_once(|| {
-        let set = forwarded();
-        for sig in 1..=libc::SIGRTMAX() {
-            // SAFETY: sigismember reads the set.
-            if unsafe { libc::sigismember(&set, sig) } != 1 {
-                continue;
-            }
+        for sig in forwarded() {
             // SAFETY: installs an async-signal-safe handler; a zeroed sigaction is a valid
             // empty mask. exec resets handled signals to their defaults in the command.
             unsafe {
@@ -155,7 +154,7 @@ pub fn arm_forwarding() {
             }
         }
         // SAFETY: unblocks a set in this thread's mask.
-        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
+        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &forwarded_set(), std::ptr::null_mut()) };
     });
 }
 
@@ -193,10 +192,11 @@ impl Listener {
             unsafe { libc::signal(sig, libc::SIG_IGN) };
         }
         if defer {
-            let set = forwarded();
             // SAFETY: blocks a set in this thread's mask (threads made later inherit it, so
             // the signals wait for this one).
-            unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+            unsafe {
+                libc::pthread_sigmask(libc::SIG_BLOCK, &forwarded_set(), std::ptr::null_mut())
+            };
         } else {
             arm_forwarding();
         }

@@ -494,9 +494,19 @@ fn only_what_the_command_left_is_stopped() {
         "stopped something of a command that left nothing: {}",
         clean.stderr
     );
-    let script = "sleep 300 </dev/null >/dev/null 2>&1 &";
-    let left = run(zklock(&servers()).args(["-v", "--cgroup", &path, "--", "sh", "-c", script]));
+    let dir = workdir("left-behind");
+    let script = "sleep 300 </dev/null >/dev/null 2>&1 & echo $! > left";
+    let left = run(zklock(&servers())
+        .args(["-v", "--cgroup", &path, "--", "sh", "-c", script])
+        .current_dir(&dir));
     assert_eq!(left.code, Some(0), "{left:?}");
+    let sleep: i32 = read(&dir.join("left")).trim().parse().expect("pid");
+    let survived = alive(sleep);
+    if survived {
+        // SAFETY: kill on a pid this test's command started.
+        unsafe { libc::kill(sleep, libc::SIGKILL) };
+    }
+    assert!(!survived, "what the command left outlived zklock");
     assert!(
         left.stderr
             .contains("the command left processes behind: sending them SIGTERM"),
