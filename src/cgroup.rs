@@ -161,6 +161,7 @@ const KEEPER_STACK: usize = 4096;
 /// The whole life of the keeper (`Cgroup::keep`): killed with zklock, and waits for SIGKILL.
 #[cfg(target_arch = "x86_64")]
 extern "C" fn keeper_main(zklock: *const libc::pid_t) -> ! {
+    crate::threads::give_back_raw();
     raw::syscall(
         libc::SYS_prctl,
         [

@@ -25,6 +25,7 @@ pub mod security;
 pub mod semaphore;
 pub mod settings;
 pub mod signal;
+pub mod threads;
 pub mod watchdog;
 pub mod znode;
 

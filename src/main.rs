@@ -19,6 +19,8 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
             std::process::exit(64);
         }
     };
+    // Its two threads on one CPU (the second, async-io's, started now): src/threads.rs.
+    zklock::threads::start();
     // (glibc hands Rust the arguments before main, whatever main is.)
     let mut cli = match Cli::parse_args(std::env::args_os().collect()) {
         Ok(cli) => cli,

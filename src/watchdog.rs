@@ -190,6 +190,8 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
         cgroup,
     } = unsafe { &*helper };
     let (shared, wake, timer) = (*shared, *wake, *timer);
+    // On every CPU zklock was given, not only the one its threads keep to.
+    crate::threads::give_back_raw();
     let sys = |n: libc::c_long, a: [usize; 5]| raw::syscall(n, a);
     // The command's whole cgroup (every descendant, whatever its group) as well as its group.
     let kill = |pgid: i32| {

@@ -91,6 +91,58 @@ fn the_command_inherits_the_environment_with_zklocks_variables_replaced() {
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 
+/// zklock keeps its own two threads on one CPU (src/threads.rs); the command, and the
+/// watchdog and keeper it starts, run on every CPU zklock was given.
+#[test]
+fn what_zklock_starts_runs_on_the_cpus_zklock_was_given() {
+    let allowed = |status: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+            .map(|v| v.trim().to_string())
+    };
+    let given = allowed(&std::fs::read_to_string("/proc/self/status").expect("status"))
+        .expect("Cpus_allowed_list");
+    if !given.contains(['-', ',']) {
+        eprintln!("one CPU given ({given}): nothing to narrow or give back; not tested here");
+        return;
+    }
+    let path = unique_path("cpus");
+    // The command's own CPUs, then those of every child of zklock's (the command, the
+    // watchdog, the keeper) and of each of zklock's threads.
+    let script = r#"echo "command $(grep Cpus_allowed_list /proc/self/status | cut -f2)"
+for p in $(cat /proc/$PPID/task/$PPID/children); do
+  echo "child $(grep Cpus_allowed_list /proc/$p/status | cut -f2)"
+done
+for t in /proc/$PPID/task/*; do
+  echo "thread $(grep Cpus_allowed_list $t/status | cut -f2)"
+done"#;
+    let ran = run(zklock(&servers()).args([&path, "--", "sh", "-c", script]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let of = |kind: &str| -> Vec<&str> {
+        ran.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix(kind)?.strip_prefix(' '))
+            .collect()
+    };
+    assert_eq!(of("command"), [given.as_str()], "{}", ran.stdout);
+    // The command and the watchdog at least; the keeper too where a cgroup was made.
+    let children = of("child");
+    assert!(children.len() >= 2, "{}", ran.stdout);
+    assert!(children.iter().all(|c| *c == given), "{}", ran.stdout);
+    // zklock's main thread and async-io's, both on the one CPU zklock started on.
+    let threads = of("thread");
+    assert!(threads.len() >= 2, "{}", ran.stdout);
+    assert!(
+        threads
+            .iter()
+            .all(|t| *t == threads[0] && t.parse::<u32>().is_ok()),
+        "{}",
+        ran.stdout
+    );
+    zk().assert_empty_soon(&path, Duration::ZERO);
+}
+
 #[test]
 fn stores_the_id_in_the_node() {
     let path = unique_path("id");

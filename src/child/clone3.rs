@@ -255,6 +255,7 @@ extern "C" fn child_main(child: *const ChildArgs) -> ! {
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
         libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        crate::threads::give_back_raw();
         libc::execve(child.path, child.argv, child.envp);
         child.report.send(*libc::__errno_location());
         libc::_exit(127);

@@ -136,6 +136,7 @@ pub fn spawn(
             for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
                 libc::signal(sig, libc::SIG_DFL);
             }
+            crate::threads::give_back_raw();
             Ok(())
         });
     }
