@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use zookeeper_client::{Acl, Acls, CreateMode, EventType, SessionState, Stat};
+use zookeeper_client::{Acl, Acls, CreateMode, EventType, OneshotWatcher, SessionState, Stat};
 
 use crate::connect::Session;
 use crate::diag::Diag;
@@ -450,25 +450,27 @@ pub async fn acquire(
         }
         let predecessor = format!("{dir}/{}", blocking.name);
         diag.info(format_args!("waiting {pos} behind {predecessor}"));
-        let (stat, watcher) = match client.check_and_watch_stat(&predecessor).await {
-            Ok(found) => found,
+        let (data, watcher) = match watch_node(&client, &predecessor).await {
+            Ok(Some(found)) => found,
+            // Gone already: look at the queue again.
+            Ok(None) => continue,
             Err(e) if lost_connection(&e) => continue,
+            Err(zookeeper_client::Error::NoAuth) => return Err(unreadable(&predecessor)),
             Err(e) => return Err(Error::zk(&predecessor, e)),
         };
-        if stat.is_none() {
-            continue;
-        }
         waited = true;
-        // The status line names the holder and our place: on a terminal, also watch the
-        // holder when it is not our predecessor, so a change of holder shows at once.
+        // The status line names the holder (its node's data) and our place: on a terminal,
+        // also watch the holder when it is not our predecessor, so a change of holder shows
+        // at once.
         let (holder, holder_watch) = match diag.has_status_line() {
             true if queue[0].name != blocking.name => {
                 let first = format!("{dir}/{}", queue[0].name);
-                let watch = client.check_and_watch_stat(&first).await.ok();
-                let watch = watch.and_then(|(stat, watcher)| stat.map(|_| watcher));
-                (holder_id(&client, dir, &queue[0].name).await, watch)
+                match watch_node(&client, &first).await {
+                    Ok(Some((data, watcher))) => (render::data_text(&data), Some(watcher)),
+                    _ => ("?".into(), None),
+                }
             }
-            true => (holder_id(&client, dir, &queue[0].name).await, None),
+            true => (render::data_text(&data), None),
             false => (String::new(), None),
         };
         let holder_gone = async {
@@ -511,6 +513,32 @@ pub async fn acquire(
     }
 }
 
+/// A node's data and a watch on its deletion or change; None when it is gone.
+///
+/// A getData with a watch, as Curator's LockInternals does: a node already gone leaves no watch
+/// behind, where an exists would leave one waiting for its creation, and dropping that costs a
+/// RemoveWatches request (a contender whose predecessor went between its listing and its look
+/// sent one more request than the bare recipe).
+async fn watch_node(
+    client: &zookeeper_client::Client,
+    path: &str,
+) -> Result<Option<(Vec<u8>, OneshotWatcher)>, zookeeper_client::Error> {
+    match client.get_and_watch_data(path).await {
+        Ok((data, _, watcher)) => Ok(Some((data, watcher))),
+        Err(zookeeper_client::Error::NoNode) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A contender ahead of us whose node we may not read (`--acl creator` of another identity):
+/// the server tells a session nothing of a node it may not read, its deletion included (seen
+/// with ZooKeeper 3.8), so waiting behind it would never end.
+fn unreadable(path: &str) -> Error {
+    Error::Refused(format!(
+        "{path}: the ACL denies read (r) to this session, so it could not tell when that contender leaves: every contender must be able to read the nodes ahead of it (--acl read)"
+    ))
+}
+
 /// Whether the lease's `proof` is T/10 old at `now` (T = `timeout`): a look at the queue then
 /// goes out behind a `sync`, whose answer may renew it.
 fn is_stale(proof: &Option<&mut BootTime>, now: BootTime, timeout: std::time::Duration) -> bool {
@@ -549,14 +577,6 @@ async fn still_ours(
         .await?
         .filter(|s| s.ephemeral_owner == session_id && s.czxid == own.czxid)
         .map(|_| sent))
-}
-
-/// The id stored in the holder's node, for the status line.
-async fn holder_id(client: &zookeeper_client::Client, dir: &str, name: &str) -> String {
-    match client.get_data(&format!("{dir}/{name}")).await {
-        Ok((data, _)) => render::data_text(&data),
-        Err(_) => "?".into(),
-    }
 }
 
 fn session_ended(state: SessionState, path: &str) -> Error {

@@ -590,6 +590,45 @@ fn a_create_whose_reply_is_lost_leaves_no_duplicate() {
     zk.assert_empty_soon(&path, Duration::ZERO);
 }
 
+/// A waiter whose predecessor goes between its listing and its look at it sends what the
+/// bare recipe sends (connect, create, list, the look, list again, close; pings aside): its
+/// look leaves no watch on the missing node behind, whose removal would cost a RemoveWatches.
+#[test]
+fn a_predecessor_gone_before_the_look_costs_no_request_more() {
+    const EXISTS: i32 = 3;
+    const GET_DATA: i32 = 4;
+    const PING: i32 = 11;
+    const REMOVE_WATCHES: i32 = 18;
+    let path = unique_path("gone-before-look");
+    let zk = zk();
+    let holder = hold(&servers(), &path, "gone-before-look");
+    // The waiter's look at the holder's node (an exists or a getData) waits in the proxy
+    // while the holder releases.
+    let proxy = Proxy::start(shared().port);
+    proxy.hold_requests_at(&[EXISTS, GET_DATA]);
+    let waiter = Background::spawn(zklock(&proxy.connect()).args([&path, "--", "true"]));
+    assert!(
+        eventually(Duration::from_secs(15), || proxy.holding()),
+        "the waiter never looked at its predecessor: {:?}",
+        proxy.opcodes()
+    );
+    assert_eq!(holder.release().code, Some(0));
+    zk.wait_children(&path, 1, Duration::from_secs(10));
+    proxy.thaw();
+    let ran = waiter
+        .wait_timeout(Duration::from_secs(20))
+        .expect("the waiter exits");
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    let sent: Vec<Option<i32>> = proxy
+        .opcodes()
+        .into_iter()
+        .filter(|op| *op != Some(PING))
+        .collect();
+    assert!(!sent.contains(&Some(REMOVE_WATCHES)), "{sent:?}");
+    assert_eq!(sent.len(), 6, "{sent:?}");
+    zk.assert_empty_soon(&path, Duration::ZERO);
+}
+
 #[test]
 fn a_chroot_in_the_connect_string_scopes_every_path() {
     let root = unique_path("chroot");

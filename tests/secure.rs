@@ -119,6 +119,47 @@ fn acl_creator_keeps_another_certificate_out() {
     zk.delete(&path);
 }
 
+/// A waiter behind a node it may not read (`--acl creator` on another identity's node) is
+/// refused at once: the server would tell it nothing of that node, its deletion included, and
+/// it would wait for ever.
+#[test]
+fn a_waiter_behind_a_node_it_may_not_read_is_refused_at_once() {
+    let path = unique_path("tls-unreadable");
+    let zk = alice_tls();
+    // A world-open directory, so that bob may queue in it.
+    zk.create(&path, b"");
+    let dir = workdir("tls-unreadable");
+    let script = "touch held; while [ ! -e release ]; do sleep 0.02; done";
+    let alice = Background::spawn(
+        tls_zklock("alice")
+            .args(["--acl", "creator", &path, "--", "sh", "-c", script])
+            .current_dir(&dir),
+    );
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "alice never held {path}"
+    );
+    let alices = zk.children(&path);
+    let bob = Background::spawn(tls_zklock("bob").args([&path, "--", "echo", "ran"]));
+    let bob = bob
+        .wait_timeout(Duration::from_secs(20))
+        .expect("bob is refused, not left waiting");
+    assert_eq!((bob.code, bob.stdout.as_str()), (Some(77), ""), "{bob:?}");
+    let line = one_line(&bob);
+    assert!(
+        line.contains(&format!("{path}/{}", alices[0])) && line.contains("denies read"),
+        "{line}"
+    );
+    assert_eq!(zk.children(&path), alices, "bob left his node behind");
+    std::fs::write(dir.join("release"), "").expect("release");
+    let alice = alice
+        .wait_timeout(Duration::from_secs(20))
+        .expect("alice exits");
+    assert_eq!(alice.code, Some(0), "{alice:?}");
+    zk.assert_empty_soon(&path, Duration::ZERO);
+    zk.delete(&path);
+}
+
 #[test]
 fn a_new_lock_directory_copies_its_protected_ancestors_acl() {
     // The example: alice's /sec is hers (world may read); zklock used to create

@@ -4,8 +4,8 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Default)]
@@ -20,6 +20,12 @@ struct State {
     /// messages and hold back the rest (a reply lost on the way, its request applied).
     replies: AtomicU64,
     accepted: AtomicU64,
+    /// When set: connections made from now on forward the client's requests whole, one by one,
+    /// recording each one's opcode, and hold the first whose opcode is listed here, and all
+    /// after it, until `thaw`.
+    hold_at: Mutex<Option<Vec<i32>>>,
+    /// The opcodes of the requests forwarded that way (None for the connect request).
+    opcodes: Mutex<Vec<Option<i32>>>,
 }
 
 pub struct Proxy {
@@ -52,6 +58,18 @@ impl Proxy {
                 shared.accepted.fetch_add(1, Ordering::SeqCst);
                 let generation = shared.generation.load(Ordering::SeqCst);
                 let replies = shared.replies.swap(0, Ordering::SeqCst);
+                if let Some(ops) = shared.hold_at.lock().expect("lock").take() {
+                    let (from, to) = (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    );
+                    let state = shared.clone();
+                    std::thread::spawn(move || pump_requests(from, to, &state, generation, ops));
+                    let (from, to) = (server, client);
+                    let state = shared.clone();
+                    std::thread::spawn(move || pump(from, to, &state, generation, replies, false));
+                    continue;
+                }
                 for (from, to, limit, requests) in [
                     (&client, &server, 0, true),
                     (&server, &client, replies, false),
@@ -92,6 +110,22 @@ impl Proxy {
     /// client; later replies are held until `cut`.
     pub fn pass_replies(&self, n: u64) {
         self.state.replies.store(n, Ordering::SeqCst);
+    }
+
+    /// The next connection forwards requests whole and holds the first whose opcode is in
+    /// `ops` (and all after it) until `thaw`; `opcodes` tells what it forwarded.
+    pub fn hold_requests_at(&self, ops: &[i32]) {
+        *self.state.hold_at.lock().expect("lock") = Some(ops.to_vec());
+    }
+
+    /// Whether a request is held back by `hold_requests_at`.
+    pub fn holding(&self) -> bool {
+        self.state.requests_frozen.load(Ordering::SeqCst)
+    }
+
+    /// The opcodes of the requests forwarded since `hold_requests_at` (None: the connect).
+    pub fn opcodes(&self) -> Vec<Option<i32>> {
+        self.state.opcodes.lock().expect("lock").clone()
     }
 
     /// How many connections this proxy has accepted.
@@ -145,6 +179,60 @@ fn pump(
                     break;
                 }
             }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+}
+
+/// The client's side of a connection made after `hold_requests_at`: whole requests only
+/// (a 4-byte big-endian length, then that many bytes: for all but the connect request, the
+/// xid and then the opcode).
+fn pump_requests(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    state: &State,
+    generation: u64,
+    hold_at: Vec<i32>,
+) {
+    let _ = from.set_read_timeout(Some(Duration::from_millis(5)));
+    let mut buf = [0u8; 16 * 1024];
+    // Read from the client, not yet forwarded.
+    let mut data: Vec<u8> = Vec::new();
+    let (mut connect, mut held_once) = (true, false);
+    'pump: loop {
+        if state.generation.load(Ordering::SeqCst) != generation {
+            break;
+        }
+        let held =
+            state.requests_frozen.load(Ordering::SeqCst) || state.frozen.load(Ordering::SeqCst);
+        while !held && data.len() >= 4 {
+            let len = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
+            if data.len() < 4 + len {
+                break;
+            }
+            let opcode = (!connect && len >= 8)
+                .then(|| i32::from_be_bytes([data[8], data[9], data[10], data[11]]));
+            if let Some(op) = opcode
+                && !held_once
+                && hold_at.contains(&op)
+            {
+                held_once = true;
+                state.requests_frozen.store(true, Ordering::SeqCst);
+                break;
+            }
+            connect = false;
+            if to.write_all(&data[..4 + len]).is_err() {
+                break 'pump;
+            }
+            state.opcodes.lock().expect("lock").push(opcode);
+            data.drain(..4 + len);
+        }
+        match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
             Err(_) => break,
         }
