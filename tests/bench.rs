@@ -532,6 +532,9 @@ fn contended(
     let me = std::env::current_exe().expect("exe");
     let me = me.to_str().expect("utf-8 path");
     let done = Arc::new(AtomicBool::new(false));
+    // Read before the watch sampler starts: a sample sent before this read would be counted
+    // in it and subtracted again below (one request fewer, at random).
+    let received = server.received();
     let max_watches = {
         let (done, port) = (done.clone(), server.port);
         std::thread::spawn(move || {
@@ -544,7 +547,6 @@ fn contended(
             (max, samples)
         })
     };
-    let received = server.received();
     let started = Instant::now();
     let children: Vec<_> = (0..n)
         .map(|_| {
