@@ -591,12 +591,14 @@ fn a_create_whose_reply_is_lost_leaves_no_duplicate() {
 }
 
 /// A waiter whose predecessor goes between its listing and its look at it sends what the
-/// bare recipe sends (connect, create, list, the look, list again, close; pings aside): its
-/// look leaves no watch on the missing node behind, whose removal would cost a RemoveWatches.
+/// bare recipe sends (connect, create, list, the look, list again, close; pings, and syncs
+/// should its lease have aged, aside): its look leaves no watch on the missing node behind,
+/// whose removal would cost a RemoveWatches.
 #[test]
 fn a_predecessor_gone_before_the_look_costs_no_request_more() {
     const EXISTS: i32 = 3;
     const GET_DATA: i32 = 4;
+    const SYNC: i32 = 9;
     const PING: i32 = 11;
     const REMOVE_WATCHES: i32 = 18;
     let path = unique_path("gone-before-look");
@@ -622,10 +624,11 @@ fn a_predecessor_gone_before_the_look_costs_no_request_more() {
     let sent: Vec<Option<i32>> = proxy
         .opcodes()
         .into_iter()
-        .filter(|op| *op != Some(PING))
+        .filter(|op| *op != Some(PING) && *op != Some(SYNC))
         .collect();
     assert!(!sent.contains(&Some(REMOVE_WATCHES)), "{sent:?}");
-    assert_eq!(sent.len(), 6, "{sent:?}");
+    // (Only a lease older than 0.2 T, a hold of seconds here, would add a stat.)
+    assert!(sent.len() <= 7, "{sent:?}");
     zk.assert_empty_soon(&path, Duration::ZERO);
 }
 
