@@ -162,20 +162,8 @@ const KEEPER_STACK: usize = 4096;
 #[cfg(target_arch = "x86_64")]
 extern "C" fn keeper_main(zklock: *const libc::pid_t) -> ! {
     crate::threads::give_back_raw();
-    raw::syscall(
-        libc::SYS_prctl,
-        [
-            libc::PR_SET_PDEATHSIG as usize,
-            libc::SIGKILL as usize,
-            0,
-            0,
-            0,
-        ],
-    );
     // SAFETY: leaked by `keep`, so valid for ever.
-    let zklock = unsafe { *zklock };
-    // zklock may have died before the prctl took effect.
-    if raw::syscall(libc::SYS_getppid, [0; 5]) == zklock as isize {
+    if raw::killed_with_parent(unsafe { *zklock }) {
         loop {
             // Every signal is blocked: only SIGKILL ends the pause.
             raw::syscall(libc::SYS_pause, [0; 5]);

@@ -159,7 +159,7 @@ pub enum Perm {
 }
 
 impl Perm {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Perm::Read => "read (r)",
             Perm::Write => "write (w)",

@@ -98,6 +98,24 @@ pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
     ret
 }
 
+/// Asks the kernel to SIGKILL the calling process when its parent dies, and says whether that
+/// parent is still `parent`: false when it died before the request took effect (the caller
+/// was reparented), and the caller must exit. Raw system calls only: for a child that shares
+/// zklock's memory.
+pub fn killed_with_parent(parent: libc::pid_t) -> bool {
+    syscall(
+        libc::SYS_prctl,
+        [
+            libc::PR_SET_PDEATHSIG as usize,
+            libc::SIGKILL as usize,
+            0,
+            0,
+            0,
+        ],
+    );
+    syscall(libc::SYS_getppid, [0; 5]) == parent as isize
+}
+
 /// Elsewhere the callers fork, so libc's wrapper (which sets `errno`) is fine.
 #[cfg(not(target_arch = "x86_64"))]
 pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {

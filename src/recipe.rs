@@ -535,7 +535,8 @@ async fn watch_node(
 /// with ZooKeeper 3.8), so waiting behind it would never end.
 fn unreadable(path: &str) -> Error {
     Error::Refused(format!(
-        "{path}: the ACL denies read (r) to this session, so it could not tell when that contender leaves: every contender must be able to read the nodes ahead of it (--acl read)"
+        "{path}: the ACL denies {} to this session, so it could not tell when that contender leaves: every contender must be able to read the nodes ahead of it (--acl read)",
+        Perm::Read.name()
     ))
 }
 

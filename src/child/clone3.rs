@@ -236,9 +236,7 @@ extern "C" fn child_main(child: *const ChildArgs) -> ! {
     // call is a plain system call wrapper.
     unsafe {
         let child = &*child;
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-        // zklock may have died before the prctl took effect.
-        if libc::getppid() != child.zklock {
+        if !crate::raw::killed_with_parent(child.zklock) {
             libc::_exit(137);
         }
         libc::setpgid(0, 0);
