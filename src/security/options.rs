@@ -81,7 +81,8 @@ pub struct SecurityArgs {
     pub client_config: Option<PathBuf>,
 
     /// ACL of every node zklock creates: open, creator (all rights to this session's
-    /// identities), read (creator all, world read) or scheme:id:perms,... with perms from rwcda
+    /// identities; other identities cannot wait behind its nodes), read (creator all, world
+    /// read) or scheme:id:perms,... with perms from rwcda
     /// [default: new lock directories copy their nearest ancestor's ACL; contender nodes are
     /// read when authenticated, open when not]
     #[arg(long, global = true, env = "ZKLOCK_ACL", value_name = "ACL")]
