@@ -11,7 +11,7 @@ use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use crate::raw;
+use crate::sys::raw;
 
 /// `zklock-<pid>` below zklock's own cgroup.
 #[derive(Debug)]
@@ -306,7 +306,8 @@ pub fn v2_mount() -> Option<PathBuf> {
         // SAFETY: statfs fills the struct it is given.
         let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
         if unsafe { libc::statfs(dir.as_ptr(), &mut fs) } == 0
-            && fs.f_type == libc::CGROUP2_SUPER_MAGIC
+            // (Its type is a `long` on glibc, an `unsigned long` on musl.)
+            && fs.f_type as u64 == libc::CGROUP2_SUPER_MAGIC as u64
         {
             return Some(PathBuf::from(dir.to_str().ok()?));
         }

@@ -51,26 +51,25 @@ impl Helpers {
         cgroup: CgroupUse,
         diag: &Diag,
     ) -> Result<Helpers, Error> {
-        crate::child::prepare_sweep();
+        let subreaper = crate::child::become_subreaper();
+        let children_listed = crate::child::prepare_sweep();
         crate::signal::arm_forwarding();
         let program = Program::find(argv);
-        let cgroup = match cgroup {
-            CgroupUse::Never => None,
-            how => match Cgroup::create() {
-                Ok(cgroup) => {
-                    diag.debug(format_args!("cgroup {}", cgroup.dir().display()));
-                    Some(cgroup)
-                }
-                Err(why) if how == CgroupUse::Insist => {
-                    diag.warn(format_args!("no cgroup for the command: {why}"));
-                    None
-                }
-                Err(why) => {
-                    diag.debug(format_args!("no cgroup for the command: {why}"));
-                    None
-                }
-            },
+        let made = match cgroup {
+            CgroupUse::Never => Err("--no-cgroup".to_string()),
+            _ => Cgroup::create(),
         };
+        match &made {
+            Ok(cgroup) => diag.debug(format_args!("cgroup {}", cgroup.dir().display())),
+            Err(why) if cgroup == CgroupUse::Insist => {
+                diag.warn(format_args!("no cgroup for the command: {why}"))
+            }
+            Err(why) => diag.debug(format_args!("no cgroup for the command: {why}")),
+        }
+        if let Some(line) = weaker(made.as_ref().err(), subreaper.err(), children_listed) {
+            diag.info(format_args!("{line}"));
+        }
+        let cgroup = made.ok();
         // Test hook for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG;
         // never set it.
         let watchdog = match std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG") {
@@ -100,4 +99,38 @@ impl Helpers {
             cgroup.remove();
         }
     }
+}
+
+/// The guarantees this environment weakens, in one line (README, "Where it runs"); None when
+/// every one holds. Without a cgroup, a descendant that leaves the command's process group
+/// escapes a SIGKILLed zklock's watchdog, which kills the group; without the subreaper (or
+/// the kernel's list of zklock's children), one that is orphaned escapes the sweep too.
+fn weaker(
+    cgroup: Option<&String>,
+    subreaper: Option<std::io::Error>,
+    children_listed: bool,
+) -> Option<String> {
+    let mut lacking = Vec::new();
+    if let Some(why) = cgroup {
+        lacking.push(format!(
+            "no cgroup ({why}): a descendant that leaves the command's process group outlives \
+             a SIGKILLed zklock"
+        ));
+    }
+    // With a cgroup, orphans stay in it and are stopped all the same.
+    if cgroup.is_some() {
+        match (subreaper, children_listed) {
+            (Some(why), _) => lacking.push(format!(
+                "not a subreaper ({why}): and one that leaves it and is orphaned outlives \
+                 zklock's end too"
+            )),
+            (None, false) => lacking.push(
+                "no /proc/self/task/PID/children: and one that leaves it and is orphaned \
+                 outlives zklock's end too"
+                    .to_string(),
+            ),
+            (None, true) => {}
+        }
+    }
+    (!lacking.is_empty()).then(|| format!("weaker here: {}", lacking.join("; ")))
 }

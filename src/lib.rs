@@ -17,7 +17,6 @@ pub mod interrupt;
 pub mod lease;
 pub mod out;
 pub mod queue;
-pub mod raw;
 pub mod recipe;
 pub mod record;
 pub mod render;
@@ -25,6 +24,7 @@ pub mod security;
 pub mod semaphore;
 pub mod settings;
 pub mod signal;
+pub mod sys;
 pub mod threads;
 pub mod watchdog;
 pub mod znode;
@@ -71,3 +71,10 @@ fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(cmd::run(cli.command, &connection, diag))
 }
+
+// The kernel interfaces zklock uses (clone3's arguments, CPU sets, the lease's clock) are
+// written for 64-bit Linux; 32-bit targets are not supported (README, "Where it runs").
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+compile_error!(
+    "zklock builds for 64-bit Linux only (x86_64, aarch64): this target is not supported"
+);

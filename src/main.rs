@@ -7,7 +7,7 @@
 
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
     use zklock::cli::Cli;
     // SAFETY: first thing in main: the process has one thread.
     unsafe { zklock::out::prepare() };
@@ -21,8 +21,9 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     };
     // Its two threads on one CPU (the second, async-io's, started now): src/threads.rs.
     zklock::threads::start();
-    // (glibc hands Rust the arguments before main, whatever main is.)
-    let mut cli = match Cli::parse_args(std::env::args_os().collect()) {
+    // SAFETY: the C runtime's own argc and argv (std's `args_os()` is empty here on musl).
+    let args = unsafe { zklock::sys::arguments(argc, argv) };
+    let mut cli = match Cli::parse_args(args) {
         Ok(cli) => cli,
         Err(e) => std::process::exit(zklock::cli::usage_error(e)),
     };

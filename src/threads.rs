@@ -15,7 +15,7 @@
 
 use std::sync::OnceLock;
 
-use crate::raw;
+use crate::sys::raw;
 
 /// The CPUs zklock was started with, once it has narrowed its own to one.
 static GIVEN: OnceLock<libc::cpu_set_t> = OnceLock::new();

@@ -24,9 +24,7 @@ use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
 
 use crate::cgroup::Cgroup;
 use crate::lease::BootTime;
-use crate::raw;
-#[cfg(target_arch = "x86_64")]
-use crate::raw::CloneArgs;
+use crate::sys::raw;
 
 /// The page zklock and the helper share.
 #[repr(C)]
@@ -46,9 +44,8 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
-    /// Starts the helper: where `raw` can, in zklock's own memory on a stack of its own
-    /// (no copy of zklock's page tables, no copy-on-write faults afterwards), else forked.
-    /// Either way it makes only raw system calls: no allocation, no locks, no `errno`.
+    /// Starts the helper, forked: it makes only raw system calls (no allocation, no locks, no
+    /// `errno`).
     pub fn start(cgroup: Option<&'static Cgroup>) -> io::Result<Watchdog> {
         let page = 4096;
         // SAFETY: an anonymous shared mapping; checked for MAP_FAILED below.
@@ -87,27 +84,18 @@ impl Watchdog {
             }
             return Err(error);
         }
-        // Never freed: the helper reads it for its whole life, which outlasts zklock's.
-        let helper: &'static Helper = Box::leak(Box::new(Helper {
+        let helper = Helper {
             shared,
             wake,
             timer,
             cgroup,
-        }));
-        // SAFETY: the helper runs only `helper_main`, which makes raw system calls; every
-        // signal is blocked from before the clone, and the helper never unblocks one, so no
-        // handler of zklock's runs in it.
-        let pid = raw::with_every_signal_blocked(|| unsafe { clone_helper(helper) });
-        if pid < 0 {
-            return Err(io::Error::from_raw_os_error(-pid as i32));
-        }
+        };
+        // Every signal is blocked from before the fork, and the helper never unblocks one,
+        // so no handler of zklock's runs in it.
+        let pid = raw::with_every_signal_blocked(|| start_helper(&helper))?;
         // SAFETY: the parent keeps only the write end.
         unsafe { libc::close(wake) };
-        Ok(Watchdog {
-            shared,
-            timer,
-            pid: pid as i32,
-        })
+        Ok(Watchdog { shared, timer, pid })
     }
 
     /// The helper's pid (a child of zklock until zklock exits).
@@ -149,46 +137,23 @@ struct Helper {
 /// has not withdrawn the group.
 const RETRY_KILL_NS: i64 = 100_000_000;
 
-/// The helper's stack where it shares zklock's memory.
-const HELPER_STACK: usize = 64 * 1024;
-
-/// Starts the helper; its pid, or a negative errno.
-unsafe fn clone_helper(helper: &'static Helper) -> i64 {
-    let entry: extern "C" fn(*const Helper) -> ! = helper_main;
-    #[cfg(target_arch = "x86_64")]
-    {
-        let mut args = CloneArgs {
-            flags: libc::CLONE_VM as u64,
-            exit_signal: libc::SIGCHLD as u64,
-            ..CloneArgs::default()
-        };
-        // SAFETY: a stack of its own, never freed; see `Watchdog::start` for the rest.
-        unsafe { raw::clone_on_stack(&mut args, raw::leaked_stack(HELPER_STACK), entry, helper) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        // SAFETY: the child runs only `helper_main`, which never returns.
-        match unsafe { libc::fork() } {
-            -1 => {
-                -(io::Error::last_os_error()
-                    .raw_os_error()
-                    .unwrap_or(libc::EAGAIN) as i64)
-            }
-            0 => entry(helper),
-            pid => pid as i64,
-        }
-    }
+/// Starts the helper with memory of its own (a fork): it must outlive zklock whatever ends it,
+/// and the kernel's OOM killer SIGKILLs, with its victim, every process that shares the
+/// victim's memory (../shared/SAFETY.md). A child made with `CLONE_VM` died with zklock.
+fn start_helper(helper: &Helper) -> io::Result<i32> {
+    // SAFETY: the child runs only `helper_main`, which makes raw system calls (no allocation,
+    // no lock) and never returns.
+    unsafe { crate::sys::fork(|| helper_main(helper)) }
 }
 
 /// The helper's whole life: raw system calls only, never returns.
-extern "C" fn helper_main(helper: *const Helper) -> ! {
-    // SAFETY: `helper` is leaked, so valid for ever.
+fn helper_main(helper: &Helper) -> ! {
     let Helper {
         shared,
         wake,
         timer,
         cgroup,
-    } = unsafe { &*helper };
+    } = helper;
     let (shared, wake, timer) = (*shared, *wake, *timer);
     // On every CPU zklock was given, not only the one its threads keep to.
     crate::threads::give_back_raw();
@@ -245,9 +210,10 @@ extern "C" fn helper_main(helper: *const Helper) -> ! {
             if pgid != 0 {
                 kill(pgid);
             }
-            // The cgroup empties as its members die; remove it then (for up to a second).
+            // The cgroup empties as its members die; remove it then (trying for up to ten
+            // seconds: a loaded machine may take a while to end them all).
             if let Some(cgroup) = cgroup {
-                for _ in 0..100 {
+                for _ in 0..1000 {
                     let removed = crate::cgroup::remove_raw(&cgroup.dir_c);
                     if removed == 0 || removed == -(libc::ENOENT as isize) {
                         break;

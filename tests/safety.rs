@@ -616,3 +616,120 @@ fn negative_control_without_the_lease_a_writer_and_a_reader_overlap() {
     partition_modes("writer-no-lease", "--write", "--shared", true)
         .assert_overlapped("for the read/write lock without the lease");
 }
+
+/// The processes that share `pid`'s memory (kcmp with KCMP_VM), `pid` included: what the
+/// kernel's OOM killer SIGKILLs together when it picks `pid` (mm/oom_kill.c).
+fn sharing_memory_with(pid: i32) -> Vec<i32> {
+    const KCMP_VM: usize = 1;
+    let mut pids: Vec<i32> = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&other: &i32| {
+            // SAFETY: kcmp compares two processes' kernel objects; it touches no memory.
+            other != pid && unsafe { libc::syscall(libc::SYS_kcmp, pid, other, KCMP_VM, 0, 0) } == 0
+        })
+        .collect();
+    pids.push(pid);
+    pids
+}
+
+/// What an OOM kill of zklock leaves: a holder (with `--cgroup` or `--no-cgroup`) whose
+/// command has a grandchild in its group and one in a session of its own (`setsid`), then
+/// zklock and every process that shares its memory SIGKILLed at once, with the watchdog too
+/// when `and_watchdog` (the negative control: a watchdog that shared zklock's memory, as one
+/// made with CLONE_VM did, died with it). Returns whether each grandchild died, or None where
+/// a cgroup was asked for and none could be made.
+fn oom_kill(name: &str, cgroup: bool, and_watchdog: bool) -> Option<(bool, bool)> {
+    let path = unique_path(name);
+    let dir = workdir(name);
+    let script = format!("sleep 300 & echo $! > gc; {LEAVE_THE_GROUP}; touch held; wait");
+    let mut command = zklock(&servers());
+    command.arg("-vv").current_dir(&dir);
+    command.arg(if cgroup { "--cgroup" } else { "--no-cgroup" });
+    command.args([&path, "--", "sh", "-c", &script]);
+    let holder = Streaming::spawn(&mut command, name);
+    assert!(
+        eventually(Duration::from_secs(15), || dir.join("held").exists()),
+        "holder never ran: {}",
+        read(&holder.stderr)
+    );
+    let stderr = read(&holder.stderr);
+    let (grandchild, escaped): (i32, i32) = (
+        read(&dir.join("gc")).trim().parse().expect("gc"),
+        read(&dir.join("escaped")).trim().parse().expect("escaped"),
+    );
+    let made = cgroup_of(&stderr);
+    if cgroup && made.is_none() {
+        eprintln!("skipped: zklock could make no cgroup here");
+        holder.process.signal(libc::SIGKILL);
+        for pid in [grandchild, escaped] {
+            // SAFETY: kill on a pid this test's command started.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
+        return None;
+    }
+    let watchdog = watchdog_pid(&stderr).expect("-vv names the watchdog");
+    let mut victims = sharing_memory_with(holder.process.pid());
+    assert!(
+        !victims.contains(&watchdog),
+        "the watchdog {watchdog} shares zklock's memory: the OOM killer would take it too"
+    );
+    if and_watchdog {
+        victims.push(watchdog);
+    }
+    for pid in victims {
+        // SAFETY: kill on zklock, the processes that share its memory, and its watchdog.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let died = |pid| eventually(Duration::from_secs(3), || !alive(pid));
+    let outcome = (died(grandchild), died(escaped));
+    for pid in [grandchild, escaped] {
+        // SAFETY: kill on a pid this test's command started (a survivor, or gone).
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    if let Some(made) = made {
+        let gone = || !made.exists();
+        if and_watchdog {
+            // Nothing of zklock's is left to remove it: the test does.
+            eventually(Duration::from_secs(3), || {
+                std::fs::remove_dir(&made).is_ok() || gone()
+            });
+        }
+        assert!(
+            eventually(Duration::from_secs(10), gone),
+            "{} left behind",
+            made.display()
+        );
+    }
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(15));
+    Some(outcome)
+}
+
+#[test]
+fn an_oom_kill_of_zklock_leaves_the_watchdog_to_stop_everything_in_the_cgroup() {
+    if let Some((grandchild, escaped)) = oom_kill("oom-cgroup", true, false) {
+        assert!(grandchild, "a grandchild in the command's group survived");
+        assert!(
+            escaped,
+            "a setsid grandchild survived, though the cgroup held it"
+        );
+    }
+}
+
+/// Without a cgroup the watchdog stops the command's process group; a descendant in a
+/// session of its own is out of its reach (README, "Where it runs").
+#[test]
+fn an_oom_kill_of_zklock_without_a_cgroup_leaves_the_watchdog_to_stop_the_group() {
+    let (grandchild, _) = oom_kill("oom-no-cgroup", false, false).expect("no cgroup asked for");
+    assert!(grandchild, "a grandchild in the command's group survived");
+}
+
+#[test]
+fn negative_control_an_oom_kill_that_takes_the_watchdog_too_leaves_grandchildren() {
+    let (grandchild, _) = oom_kill("oom-watchdog-too", false, true).expect("no cgroup asked for");
+    assert!(
+        !grandchild,
+        "the grandchild died with no watchdog left: the OOM test could not catch a survivor"
+    );
+}

@@ -20,7 +20,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::cgroup::Cgroup;
-use crate::raw::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneArgs};
+use crate::sys::raw::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneArgs};
 
 /// Why the command did not start.
 pub enum Failed {
@@ -134,7 +134,7 @@ pub fn spawn(
     // SAFETY: `environ` is null or a null-terminated array of C strings; zklock changes its
     // environment only at its start, before any other thread (settings.rs).
     unsafe {
-        let mut entry = libc::environ as *const *const libc::c_char;
+        let mut entry = crate::sys::environment();
         while !entry.is_null() && !(*entry).is_null() {
             let text = CStr::from_ptr(*entry).to_bytes();
             let name = text.split(|b| *b == b'=').next().unwrap_or(text);
@@ -181,7 +181,7 @@ pub fn spawn(
         }
         // No handler of zklock's may run in the child, which may share zklock's memory: every
         // signal stays blocked from before the clone until the child has reset the handlers.
-        let pid = crate::raw::with_every_signal_blocked(|| clone(&mut args, &child));
+        let pid = crate::sys::raw::with_every_signal_blocked(|| clone(&mut args, &child));
         let failed = child.report.received();
         if pid < 0 {
             return Err(Failed::Clone);
@@ -206,10 +206,10 @@ const CHILD_STACK: usize = 64 * 1024;
 unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
     let entry: extern "C" fn(*const ChildArgs) -> ! = child_main;
     args.flags |= (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
-    let mut stack = crate::raw::stack(CHILD_STACK);
+    let mut stack = crate::sys::raw::stack(CHILD_STACK);
     // SAFETY: the stack outlives the child's use of it: this thread resumes only once the
     // child has exec'd or exited; every signal is blocked by the caller.
-    let pid = unsafe { crate::raw::clone_on_stack(args, &mut stack, entry, child) };
+    let pid = unsafe { crate::sys::raw::clone_on_stack(args, &mut stack, entry, child) };
     if pid < 0 { -1 } else { pid }
 }
 
@@ -236,7 +236,7 @@ extern "C" fn child_main(child: *const ChildArgs) -> ! {
     // call is a plain system call wrapper.
     unsafe {
         let child = &*child;
-        if !crate::raw::killed_with_parent(child.zklock) {
+        if !crate::sys::raw::killed_with_parent(child.zklock) {
             libc::_exit(137);
         }
         libc::setpgid(0, 0);

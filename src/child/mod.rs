@@ -17,11 +17,8 @@ use crate::error::Error;
 use crate::signal::Signal;
 
 /// Makes zklock the reaper of the command's orphaned descendants, so that none escapes to init
-/// while zklock still has to stop them before releasing the lock.
-pub fn become_subreaper() {
-    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer flag and touches no memory.
-    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-}
+/// while zklock still has to stop them before releasing the lock; or says why it cannot.
+pub use crate::sys::become_subreaper;
 
 /// A running command; its pid is also its process group id.
 #[derive(Debug)]
@@ -327,8 +324,9 @@ static CHILDREN: OnceLock<Option<File>> = OnceLock::new();
 
 /// Opens the list of zklock's children ahead of the command's end, when the leftover check
 /// reads it: made with the command's helpers, while the create is on its way.
-pub fn prepare_sweep() {
-    CHILDREN.get_or_init(open_children);
+/// Whether the list can be read (false where the kernel lacks CONFIG_PROC_CHILDREN).
+pub fn prepare_sweep() -> bool {
+    CHILDREN.get_or_init(open_children).is_some()
 }
 
 fn open_children() -> Option<File> {

@@ -46,7 +46,8 @@ pub async fn run(connection: &Connection, args: WatchArgs, diag: &Diag) -> Resul
     }
     let mut signals = interrupt::listen(false)?;
     if !args.command.is_empty() {
-        child::become_subreaper();
+        // Best effort: without it, what the command leaves behind is stopped by group only.
+        let _ = child::become_subreaper();
     }
     let mut runner = Runner {
         argv: args.command.clone(),

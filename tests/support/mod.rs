@@ -24,8 +24,17 @@ pub use server::{Server, free_port, shared};
 pub const SESSION: &str = "10s";
 
 /// `zklock -s <servers> --session-timeout 10s --connect-timeout 5s`, with ZKLOCK_* cleared.
+/// With ZKLOCK_TEST_CONFINE set (tests/run.sh), zklock runs under `tests/support/confine`
+/// in that mode, on its fallback paths, with the same pid.
 pub fn zklock(servers: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zklock"));
+    let mut command = match std::env::var("ZKLOCK_TEST_CONFINE") {
+        Ok(mode) if !mode.is_empty() => {
+            let mut confined = Command::new(confine());
+            confined.args([mode.as_str(), env!("CARGO_BIN_EXE_zklock")]);
+            confined
+        }
+        _ => Command::new(env!("CARGO_BIN_EXE_zklock")),
+    };
     for var in [
         "ZKLOCK_SERVERS",
         "ZKLOCK_AUTH",
@@ -52,6 +61,11 @@ pub fn zklock(servers: &str) -> Command {
         "5s",
     ]);
     command
+}
+
+/// tests/support/confine: runs a command with a fast path of zklock's taken away.
+pub fn confine() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/confine")
 }
 
 /// Runs a set-up tool (openssl, kinit, kadmin.local...) to its end and insists it succeeded.
