@@ -4,6 +4,17 @@
 use std::process::Command;
 
 fn main() {
+    // The kernel interfaces zklock uses (clone3's arguments, CPU sets, the lease's clock) are
+    // written for 64-bit Linux: a 32-bit target is refused here, in one line, before anything
+    // of zklock's is compiled (README, "Where it runs").
+    let cfg = |key: &str| std::env::var(key).unwrap_or_default();
+    if cfg("CARGO_CFG_TARGET_OS") != "linux" || cfg("CARGO_CFG_TARGET_POINTER_WIDTH") != "64" {
+        println!(
+            "cargo::error=zklock builds for 64-bit Linux only (x86_64, aarch64), not {}",
+            cfg("TARGET")
+        );
+        return;
+    }
     let git = |args: &[&str]| {
         Command::new("git")
             .args(args)

@@ -8,6 +8,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::Read as _;
 use std::os::unix::fs::FileExt as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -17,11 +18,9 @@ use crate::sys::raw;
 #[derive(Debug)]
 pub struct Cgroup {
     dir: PathBuf,
-    /// `cgroup.procs` and `cgroup.kill`, ready for calls between fork and exec and from the
-    /// watchdog.
+    /// `cgroup.procs` and `cgroup.kill`, ready for calls between fork and exec.
     pub procs: CString,
     pub kill: CString,
-    pub dir_c: CString,
     /// The directory, open (close-on-exec) for zklock's whole life: what `clone3` takes to
     /// start a process inside it (`CLONE_INTO_CGROUP`). -1 when it could not be opened.
     pub dir_fd: libc::c_int,
@@ -53,20 +52,18 @@ impl Cgroup {
         let mut cgroup = Cgroup {
             procs: c(&dir.join("cgroup.procs"))?,
             kill: c(&dir.join("cgroup.kill"))?,
-            dir_c: c(&dir)?,
             dir_fd: -1,
             keeper: AtomicI32::new(0),
             procs_file: None,
             dir,
         };
         std::fs::create_dir(&cgroup.dir).map_err(|e| format!("{}: {e}", cgroup.dir.display()))?;
-        // SAFETY: open takes a valid C string; the descriptor is ours.
-        cgroup.dir_fd = unsafe {
-            libc::open(
-                cgroup.dir_c.as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
+        // (std opens every file close-on-exec.)
+        cgroup.dir_fd = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY)
+            .open(&cgroup.dir)
+            .map_or(-1, std::os::fd::IntoRawFd::into_raw_fd);
         cgroup.keep();
         cgroup.procs_file = File::open(cgroup.dir.join("cgroup.procs")).ok();
         Ok(Box::leak(Box::new(cgroup)))
@@ -219,56 +216,15 @@ fn parse_pids(text: &[u8]) -> Vec<i32> {
         .collect()
 }
 
-/// Moves the calling process into the cgroup whose `cgroup.procs` is `procs`: only
-/// async-signal-safe calls, for the command between fork and exec.
+/// Moves the calling process into the cgroup whose `cgroup.procs` is `procs`: raw system
+/// calls only, for the command between fork and exec.
 pub fn enter_raw(procs: &CString) -> bool {
-    // SAFETY: open, write and close on a path we own; no allocation.
-    unsafe {
-        let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return false;
-        }
-        let done = libc::write(fd, b"0".as_ptr().cast(), 1) == 1;
-        libc::close(fd);
-        done
-    }
+    raw::write_file(procs, b"0")
 }
 
-/// Removes the (empty) cgroup at `dir`; 0, or the negative errno. Raw system calls only
-/// (no `errno`): the watchdog calls it from zklock's memory (raw.rs).
-pub fn remove_raw(dir: &CString) -> isize {
-    raw::syscall(
-        libc::SYS_unlinkat,
-        [
-            libc::AT_FDCWD as usize,
-            dir.as_ptr() as usize,
-            libc::AT_REMOVEDIR as usize,
-            0,
-            0,
-        ],
-    )
-}
-
-/// Writes "1" to `cgroup.kill`. Raw system calls only (no `errno`, no allocation): for the
-/// watchdog too.
+/// Writes "1" to `cgroup.kill`. Raw system calls only (no `errno`, no allocation).
 pub fn kill_all_raw(kill: &CString) {
-    let fd = raw::syscall(
-        libc::SYS_openat,
-        [
-            libc::AT_FDCWD as usize,
-            kill.as_ptr() as usize,
-            (libc::O_WRONLY | libc::O_CLOEXEC) as usize,
-            0,
-            0,
-        ],
-    );
-    if fd >= 0 {
-        raw::syscall(
-            libc::SYS_write,
-            [fd as usize, b"1".as_ptr() as usize, 1, 0, 0],
-        );
-        raw::syscall(libc::SYS_close, [fd as usize, 0, 0, 0, 0]);
-    }
+    raw::write_file(kill, b"1");
 }
 
 /// Whether cgroups have `cgroup.kill`: Linux 5.14 and later. (Asked of uname, not of a file:

@@ -7,7 +7,7 @@ use crate::cgroup::Cgroup;
 use crate::child::Program;
 use crate::diag::Diag;
 use crate::error::Error;
-use crate::watchdog::Watchdog;
+use crate::sys::watchdog::Watchdog;
 
 /// `--cgroup`, `--no-cgroup`, or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,9 +27,26 @@ pub enum CgroupUse {
 /// never make them.
 pub struct Helpers {
     pub cgroup: Option<&'static Cgroup>,
-    pub watchdog: Option<Watchdog>,
     /// The command's program, looked up in $PATH.
     pub program: Program,
+}
+
+/// Whether `lock` and `elect` start the watchdog: always, but for the test hook of the
+/// negative controls in tests/safety.rs (ZKLOCK_UNSAFE_NO_WATCHDOG; never set it).
+pub fn watchdog_wanted() -> bool {
+    std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none()
+}
+
+/// The watchdog that kills the command should zklock stop or die (SPEC §2): forked first
+/// thing in `main` (sys/watchdog.rs says why), or now.
+pub fn start_watchdog(diag: &Diag) -> Result<Option<&'static Watchdog>, Error> {
+    if !watchdog_wanted() {
+        return Ok(None);
+    }
+    let watchdog = crate::sys::watchdog::early()
+        .map_err(|e| Error::Other(format!("cannot start the watchdog: {e}")))?;
+    diag.debug(format_args!("watchdog pid {}", watchdog.pid()));
+    Ok(Some(watchdog))
 }
 
 impl Helpers {
@@ -38,19 +55,21 @@ impl Helpers {
         slot: &'a mut Option<Helpers>,
         argv: &[std::ffi::OsString],
         cgroup: CgroupUse,
+        watchdog: Option<&Watchdog>,
         diag: &Diag,
-    ) -> Result<&'a Helpers, Error> {
-        Ok(match slot {
+    ) -> &'a Helpers {
+        match slot {
             Some(made) => made,
-            None => slot.insert(Helpers::start(argv, cgroup, diag)?),
-        })
+            None => slot.insert(Helpers::start(argv, cgroup, watchdog, diag)),
+        }
     }
 
     fn start(
         argv: &[std::ffi::OsString],
         cgroup: CgroupUse,
+        watchdog: Option<&Watchdog>,
         diag: &Diag,
-    ) -> Result<Helpers, Error> {
+    ) -> Helpers {
         let subreaper = crate::child::become_subreaper();
         let children_listed = crate::child::prepare_sweep();
         crate::signal::arm_forwarding();
@@ -70,26 +89,10 @@ impl Helpers {
             diag.info(format_args!("{line}"));
         }
         let cgroup = made.ok();
-        // Test hook for the negative controls in tests/safety.rs: ZKLOCK_UNSAFE_NO_WATCHDOG;
-        // never set it.
-        let watchdog = match std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG") {
-            None => {
-                let w = Watchdog::start(cgroup).map_err(|e| {
-                    if let Some(c) = cgroup {
-                        c.remove();
-                    }
-                    Error::Other(format!("cannot start the watchdog: {e}"))
-                })?;
-                diag.debug(format_args!("watchdog pid {}", w.pid()));
-                Some(w)
-            }
-            Some(_) => None,
-        };
-        Ok(Helpers {
-            cgroup,
-            watchdog,
-            program,
-        })
+        if let (Some(cgroup), Some(watchdog)) = (cgroup, watchdog) {
+            watchdog.contain(cgroup.dir());
+        }
+        Helpers { cgroup, program }
     }
 
     /// Once the command and all it left are gone, or it never ran. (The watchdog removes it

@@ -11,7 +11,7 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::guard::{self, Ending, Stopping, Watches};
-use crate::helpers::{CgroupUse, Helpers};
+use crate::helpers::{self, CgroupUse, Helpers};
 use crate::host;
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
@@ -21,6 +21,7 @@ use crate::record::{self, Held, LastRun};
 use crate::render;
 use crate::semaphore;
 use crate::signal::Listener;
+use crate::sys::watchdog::Watchdog;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -60,6 +61,7 @@ impl Plan {
 
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = interrupt::listen(true)?;
+    let watchdog = helpers::start_watchdog(diag)?;
     let mut session =
         interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     let mut nodes = Vec::new();
@@ -69,6 +71,7 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
         &mut session,
         &plan,
         &mut helpers,
+        watchdog,
         &mut nodes,
         &mut signals,
         &mut watches,
@@ -105,6 +108,7 @@ async fn take_lock(
     path: &str,
     plan: &Plan,
     helpers: &mut Option<Helpers>,
+    watchdog: Option<&Watchdog>,
     nodes: &mut Vec<OwnNode>,
     diag: &Diag,
 ) -> Result<Option<BootTime>, Error> {
@@ -113,7 +117,10 @@ async fn take_lock(
     // of a millisecond; the answer waits for the server's disk): neither a lock free at once
     // nor a hand-off waits for them. `-n` makes them only once the lock is held, so that a
     // conflict costs none.
-    let mut prepare = || Helpers::ready(helpers, &plan.argv, plan.cgroup, diag).map(|_| ());
+    let mut prepare = || {
+        Helpers::ready(helpers, &plan.argv, plan.cgroup, watchdog, diag);
+        Ok(())
+    };
     let meanwhile = match plan.patience {
         Patience::None => None,
         Patience::Until(_) => Some(&mut prepare as &mut dyn FnMut() -> Result<(), Error>),
@@ -142,6 +149,7 @@ async fn hold(
     session: &mut Session,
     plan: &Plan,
     helpers: &mut Option<Helpers>,
+    watchdog: Option<&Watchdog>,
     nodes: &mut Vec<OwnNode>,
     signals: &mut Listener,
     watches: &mut Watches,
@@ -164,7 +172,7 @@ async fn hold(
                     semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag)
                         .await
                 }
-                None => take_lock(session, path, plan, helpers, nodes, diag).await,
+                None => take_lock(session, path, plan, helpers, watchdog, nodes, diag).await,
             }
         };
         let taken = tokio::select! {
@@ -224,7 +232,7 @@ async fn hold(
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
     // Made while the create was on its way (take_lock), or now: -n, and the semaphore.
-    let helpers = Helpers::ready(helpers, &plan.argv, plan.cgroup, diag)?;
+    let helpers = Helpers::ready(helpers, &plan.argv, plan.cgroup, watchdog, diag);
     // Before the spawn: the recorded duration is never shorter than the command's run, even
     // when zklock gets the CPU back only a while after the command started.
     let started = Instant::now();
@@ -237,7 +245,7 @@ async fn hold(
         &mut child,
         signals,
         plan.stopping,
-        helpers.watchdog.as_ref(),
+        watchdog,
         watches,
         diag,
     )

@@ -26,12 +26,24 @@ pub mod settings;
 pub mod signal;
 pub mod sys;
 pub mod threads;
-pub mod watchdog;
 pub mod znode;
 
 use cli::Cli;
 use diag::Diag;
 use error::Error;
+
+/// Forks the watchdog now, when the command line will run a command under a lock or a
+/// leadership: first thing, while zklock is small and has one thread (sys/watchdog.rs).
+pub fn start_watchdog_early(cli: &Cli) {
+    let holds = match &cli.command {
+        cli::Command::Lock(_) => true,
+        cli::Command::Elect(args) => !(args.leader || args.observe),
+        cli::Command::Watch(_) | cli::Command::Ls(_) => false,
+    };
+    if holds && helpers::watchdog_wanted() {
+        sys::watchdog::start_early();
+    }
+}
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> i32 {
@@ -71,10 +83,3 @@ fn dispatch(cli: Cli, diag: &Diag) -> Result<i32, Error> {
         .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(cmd::run(cli.command, &connection, diag))
 }
-
-// The kernel interfaces zklock uses (clone3's arguments, CPU sets, the lease's clock) are
-// written for 64-bit Linux; 32-bit targets are not supported (README, "Where it runs").
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-compile_error!(
-    "zklock builds for 64-bit Linux only (x86_64, aarch64): this target is not supported"
-);

@@ -9,6 +9,8 @@
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
     use zklock::cli::Cli;
+    // SAFETY: the C runtime's own argc and argv (std's `args_os()` is empty here on musl).
+    let args = unsafe { zklock::sys::arguments(argc, argv) };
     // SAFETY: first thing in main: the process has one thread.
     unsafe { zklock::out::prepare() };
     // SAFETY: as above.
@@ -19,15 +21,15 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
             std::process::exit(64);
         }
     };
-    // Its two threads on one CPU (the second, async-io's, started now): src/threads.rs.
-    zklock::threads::start();
-    // SAFETY: the C runtime's own argc and argv (std's `args_os()` is empty here on musl).
-    let args = unsafe { zklock::sys::arguments(argc, argv) };
     let mut cli = match Cli::parse_args(args) {
         Ok(cli) => cli,
         Err(e) => std::process::exit(zklock::cli::usage_error(e)),
     };
     cli.settings = settings;
+    // Before any other thread, and before zklock narrows its CPUs.
+    zklock::start_watchdog_early(&cli);
+    // Its two threads on one CPU (the second, async-io's, started now): src/threads.rs.
+    zklock::threads::start();
     std::process::exit(zklock::run(cli));
 }
 

@@ -21,7 +21,7 @@ use crate::diag::Diag;
 use crate::lease::{BootTime, Lease};
 use crate::recipe::OwnNode;
 use crate::signal::{self, Caught, Listener, Signal};
-use crate::watchdog::Watchdog;
+use crate::sys::watchdog::Watchdog;
 
 mod supervisor;
 #[cfg(test)]
@@ -183,7 +183,7 @@ pub async fn supervise(
         } else {
             BootTime(i64::MAX)
         };
-        w.guard(child.pid(), deadline);
+        w.guard(child.pid(), deadline.0);
         child.spare(w.pid());
     }
     signal::forward_to(child.pid());
@@ -256,7 +256,7 @@ impl Command for Guarded<'_> {
     }
     fn publish(&self, deadline: BootTime) {
         if let Some(w) = self.watchdog {
-            w.extend(deadline);
+            w.extend(deadline.0);
         }
     }
 }

@@ -3,6 +3,7 @@
 //! container's seccomp filter or an old kernel, EPERM, EINVAL). README, "Where it runs".
 
 pub mod raw;
+pub mod watchdog;
 
 use std::ffi::{OsString, c_char};
 use std::io;

@@ -160,3 +160,42 @@ pub fn stack(size: usize) -> Vec<MaybeUninit<u8>> {
 pub fn leaked_stack(size: usize) -> &'static mut [MaybeUninit<u8>] {
     stack(size).leak()
 }
+
+/// Writes `bytes` to the file at `path` (a cgroup's `cgroup.kill` or `cgroup.procs`); whether
+/// all were written. Raw system calls only (no `errno`, no allocation): for a child between
+/// its clone and its exec, and for the watchdog.
+pub fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> bool {
+    let fd = syscall(
+        libc::SYS_openat,
+        [
+            libc::AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            (libc::O_WRONLY | libc::O_CLOEXEC) as usize,
+            0,
+            0,
+        ],
+    );
+    if fd < 0 {
+        return false;
+    }
+    let written = syscall(
+        libc::SYS_write,
+        [fd as usize, bytes.as_ptr() as usize, bytes.len(), 0, 0],
+    );
+    syscall(libc::SYS_close, [fd as usize, 0, 0, 0, 0]);
+    written == bytes.len() as isize
+}
+
+/// Removes the (empty) directory `dir`; 0, or the negative errno. Raw system calls only.
+pub fn remove_dir(dir: &std::ffi::CStr) -> isize {
+    syscall(
+        libc::SYS_unlinkat,
+        [
+            libc::AT_FDCWD as usize,
+            dir.as_ptr() as usize,
+            libc::AT_REMOVEDIR as usize,
+            0,
+            0,
+        ],
+    )
+}
