@@ -19,16 +19,22 @@ pub enum CgroupUse {
     Never,
 }
 
-/// What the command runs with besides zklock: its cgroup, where one can be made, and the
-/// watchdog that kills it should zklock stop or die (SPEC §2); and its program, looked up in
-/// $PATH ahead of the spawn. Made while the contender's
-/// create is on its way, so that neither a lock free at once nor a hand-off waits for them
-/// (a few tenths of a millisecond); with `-n`, only once the lock is held, so conflicts
-/// never make them.
-pub struct Helpers {
+/// What the command runs with besides zklock and its watchdog: its cgroup, where one can be
+/// made (SPEC §2), and its program, looked up in $PATH ahead of the spawn. Made while the
+/// contender's create is on its way, so that neither a lock free at once nor a hand-off
+/// waits for them (a few tenths of a millisecond); with `-n`, only once the lock is held, so
+/// conflicts never make them.
+pub struct Prepared {
     pub cgroup: Option<&'static Cgroup>,
     /// The command's program, looked up in $PATH.
     pub program: Program,
+}
+
+/// The command's helpers: the watchdog that kills it should zklock stop or die (SPEC §2),
+/// forked at zklock's start, and the rest (`Prepared`), made when `ready` is first called.
+pub struct Helpers {
+    pub watchdog: Option<&'static Watchdog>,
+    prepared: Option<Prepared>,
 }
 
 /// Whether `lock` and `elect` start the watchdog: always, but for the test hook of the
@@ -39,7 +45,7 @@ pub fn watchdog_wanted() -> bool {
 
 /// The watchdog that kills the command should zklock stop or die (SPEC §2): forked first
 /// thing in `main` (sys/watchdog.rs says why), or now.
-pub fn start_watchdog(diag: &Diag) -> Result<Option<&'static Watchdog>, Error> {
+fn start_watchdog(diag: &Diag) -> Result<Option<&'static Watchdog>, Error> {
     if !watchdog_wanted() {
         return Ok(None);
     }
@@ -50,26 +56,42 @@ pub fn start_watchdog(diag: &Diag) -> Result<Option<&'static Watchdog>, Error> {
 }
 
 impl Helpers {
-    /// The helpers in `slot`, made now if they are not yet.
-    pub fn ready<'a>(
-        slot: &'a mut Option<Helpers>,
-        argv: &[std::ffi::OsString],
-        cgroup: CgroupUse,
-        watchdog: Option<&Watchdog>,
-        diag: &Diag,
-    ) -> &'a Helpers {
-        match slot {
-            Some(made) => made,
-            None => slot.insert(Helpers::start(argv, cgroup, watchdog, diag)),
-        }
+    /// The watchdog (see `start_watchdog`); the rest comes with `ready`.
+    pub fn start(diag: &Diag) -> Result<Helpers, Error> {
+        Ok(Helpers {
+            watchdog: start_watchdog(diag)?,
+            prepared: None,
+        })
     }
 
+    /// The command's cgroup and program, made now if they are not yet.
+    pub fn ready(
+        &mut self,
+        argv: &[std::ffi::OsString],
+        cgroup: CgroupUse,
+        diag: &Diag,
+    ) -> &Prepared {
+        let watchdog = self.watchdog;
+        self.prepared
+            .get_or_insert_with(|| Prepared::start(argv, cgroup, watchdog, diag))
+    }
+
+    /// Once the command and all it left are gone, or it never ran. (The watchdog removes it
+    /// too, should zklock die first.)
+    pub fn remove_cgroup(&self) {
+        if let Some(cgroup) = self.prepared.as_ref().and_then(|p| p.cgroup) {
+            cgroup.remove();
+        }
+    }
+}
+
+impl Prepared {
     fn start(
         argv: &[std::ffi::OsString],
         cgroup: CgroupUse,
         watchdog: Option<&Watchdog>,
         diag: &Diag,
-    ) -> Helpers {
+    ) -> Prepared {
         let subreaper = crate::child::become_subreaper();
         let children_listed = crate::child::prepare_sweep();
         crate::signal::arm_forwarding();
@@ -92,15 +114,7 @@ impl Helpers {
         if let (Some(cgroup), Some(watchdog)) = (cgroup, watchdog) {
             watchdog.contain(cgroup.dir());
         }
-        Helpers { cgroup, program }
-    }
-
-    /// Once the command and all it left are gone, or it never ran. (The watchdog removes it
-    /// too, should zklock die first.)
-    pub fn remove_cgroup(&self) {
-        if let Some(cgroup) = self.cgroup {
-            cgroup.remove();
-        }
+        Prepared { cgroup, program }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::guard::{self, Ending, Stopping, Watches};
-use crate::helpers::{self, CgroupUse, Helpers};
+use crate::helpers::{CgroupUse, Helpers};
 use crate::host;
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
@@ -21,7 +21,6 @@ use crate::record::{self, Held, LastRun};
 use crate::render;
 use crate::semaphore;
 use crate::signal::Listener;
-use crate::sys::watchdog::Watchdog;
 
 /// Everything `lock` (and `elect`) needs, checked before anything touches ZooKeeper.
 pub struct Plan {
@@ -61,17 +60,15 @@ impl Plan {
 
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = interrupt::listen(true)?;
-    let watchdog = helpers::start_watchdog(diag)?;
+    let mut helpers = Helpers::start(diag)?;
     let mut session =
         interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     let mut nodes = Vec::new();
     let mut watches = Watches::default();
-    let mut helpers = None;
     let outcome = hold(
         &mut session,
         &plan,
         &mut helpers,
-        watchdog,
         &mut nodes,
         &mut signals,
         &mut watches,
@@ -87,9 +84,7 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     // on its way, not before it.
     let cleaning = async {
         tokio::task::yield_now().await;
-        if let Some(helpers) = &helpers {
-            helpers.remove_cgroup();
-        }
+        helpers.remove_cgroup();
     };
     tokio::join!(closing, cleaning);
     diag.info(format_args!(
@@ -107,8 +102,7 @@ async fn take_lock(
     session: &mut Session,
     path: &str,
     plan: &Plan,
-    helpers: &mut Option<Helpers>,
-    watchdog: Option<&Watchdog>,
+    helpers: &mut Helpers,
     nodes: &mut Vec<OwnNode>,
     diag: &Diag,
 ) -> Result<Option<BootTime>, Error> {
@@ -118,7 +112,7 @@ async fn take_lock(
     // nor a hand-off waits for them. `-n` makes them only once the lock is held, so that a
     // conflict costs none.
     let mut prepare = || {
-        Helpers::ready(helpers, &plan.argv, plan.cgroup, watchdog, diag);
+        helpers.ready(&plan.argv, plan.cgroup, diag);
         Ok(())
     };
     let meanwhile = match plan.patience {
@@ -148,8 +142,7 @@ async fn take_lock(
 async fn hold(
     session: &mut Session,
     plan: &Plan,
-    helpers: &mut Option<Helpers>,
-    watchdog: Option<&Watchdog>,
+    helpers: &mut Helpers,
     nodes: &mut Vec<OwnNode>,
     signals: &mut Listener,
     watches: &mut Watches,
@@ -172,7 +165,7 @@ async fn hold(
                     semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag)
                         .await
                 }
-                None => take_lock(session, path, plan, helpers, watchdog, nodes, diag).await,
+                None => take_lock(session, path, plan, helpers, nodes, diag).await,
             }
         };
         let taken = tokio::select! {
@@ -232,7 +225,8 @@ async fn hold(
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
     // Made while the create was on its way (take_lock), or now: -n, and the semaphore.
-    let helpers = Helpers::ready(helpers, &plan.argv, plan.cgroup, watchdog, diag);
+    let watchdog = helpers.watchdog;
+    let helpers = helpers.ready(&plan.argv, plan.cgroup, diag);
     // Before the spawn: the recorded duration is never shorter than the command's run, even
     // when zklock gets the CPU back only a while after the command started.
     let started = Instant::now();

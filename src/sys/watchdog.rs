@@ -201,7 +201,9 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
         libc::SYS_pipe2,
         [fds.as_mut_ptr() as usize, libc::O_CLOEXEC as usize, 0, 0, 0],
     );
-    owned(done)?;
+    if done < 0 {
+        return Err(io::Error::from_raw_os_error(-done as i32));
+    }
     // SAFETY: pipe2 made both; nothing else owns them.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
