@@ -30,8 +30,10 @@ pub struct Prepared {
     pub program: Program,
 }
 
-/// The command's helpers: the watchdog that kills it should zklock stop or die (SPEC §2),
-/// forked at zklock's start, and the rest (`Prepared`), made when `ready` is first called.
+/// The command's helpers, made when `ready` is first called: the watchdog that kills it
+/// should zklock stop or die (SPEC §2), forked at zklock's start (`-n`: now), and the rest
+/// (`Prepared`).
+#[derive(Default)]
 pub struct Helpers {
     pub watchdog: Option<&'static Watchdog>,
     prepared: Option<Prepared>,
@@ -44,7 +46,7 @@ pub fn watchdog_wanted() -> bool {
 }
 
 /// The watchdog that kills the command should zklock stop or die (SPEC §2): forked first
-/// thing in `main` (sys/watchdog.rs says why), or now.
+/// thing in `main` (sys/watchdog.rs says why), or now (`-n`).
 fn start_watchdog(diag: &Diag) -> Result<Option<&'static Watchdog>, Error> {
     if !watchdog_wanted() {
         return Ok(None);
@@ -56,24 +58,21 @@ fn start_watchdog(diag: &Diag) -> Result<Option<&'static Watchdog>, Error> {
 }
 
 impl Helpers {
-    /// The watchdog (see `start_watchdog`); the rest comes with `ready`.
-    pub fn start(diag: &Diag) -> Result<Helpers, Error> {
-        Ok(Helpers {
-            watchdog: start_watchdog(diag)?,
-            prepared: None,
-        })
-    }
-
-    /// The command's cgroup and program, made now if they are not yet.
+    /// The watchdog, and the command's cgroup and program, made now if they are not yet.
     pub fn ready(
         &mut self,
         argv: &[std::ffi::OsString],
         cgroup: CgroupUse,
         diag: &Diag,
-    ) -> &Prepared {
-        let watchdog = self.watchdog;
-        self.prepared
-            .get_or_insert_with(|| Prepared::start(argv, cgroup, watchdog, diag))
+    ) -> Result<&Prepared, Error> {
+        let prepared = match self.prepared.take() {
+            Some(prepared) => prepared,
+            None => {
+                self.watchdog = start_watchdog(diag)?;
+                Prepared::start(argv, cgroup, self.watchdog, diag)
+            }
+        };
+        Ok(self.prepared.insert(prepared))
     }
 
     /// Once the command and all it left are gone, or it never ran. (The watchdog removes it

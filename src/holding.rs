@@ -60,7 +60,7 @@ impl Plan {
 
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = interrupt::listen(true)?;
-    let mut helpers = Helpers::start(diag)?;
+    let mut helpers = Helpers::default();
     let mut session =
         interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     let mut nodes = Vec::new();
@@ -111,10 +111,7 @@ async fn take_lock(
     // of a millisecond; the answer waits for the server's disk): neither a lock free at once
     // nor a hand-off waits for them. `-n` makes them only once the lock is held, so that a
     // conflict costs none.
-    let mut prepare = || {
-        helpers.ready(&plan.argv, plan.cgroup, diag);
-        Ok(())
-    };
+    let mut prepare = || helpers.ready(&plan.argv, plan.cgroup, diag).map(|_| ());
     let meanwhile = match plan.patience {
         Patience::None => None,
         Patience::Until(_) => Some(&mut prepare as &mut dyn FnMut() -> Result<(), Error>),
@@ -225,12 +222,12 @@ async fn hold(
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
     // Made while the create was on its way (take_lock), or now: -n, and the semaphore.
-    let watchdog = helpers.watchdog;
-    let helpers = helpers.ready(&plan.argv, plan.cgroup, diag);
+    let prepared = helpers.ready(&plan.argv, plan.cgroup, diag)?;
+    let (cgroup, program) = (prepared.cgroup, &prepared.program);
     // Before the spawn: the recorded duration is never shorter than the command's run, even
     // when zklock gets the CPU back only a while after the command started.
     let started = Instant::now();
-    let mut child = child::spawn(&plan.argv, &env, helpers.cgroup, Some(&helpers.program))?;
+    let mut child = child::spawn(&plan.argv, &env, cgroup, Some(program))?;
     diag.debug(format_args!("command started, pid {}", child.pid()));
     let ending = guard::supervise(
         session,
@@ -239,7 +236,7 @@ async fn hold(
         &mut child,
         signals,
         plan.stopping,
-        watchdog,
+        helpers.watchdog,
         watches,
         diag,
     )

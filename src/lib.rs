@@ -33,10 +33,11 @@ use diag::Diag;
 use error::Error;
 
 /// Forks the watchdog now, when the command line will run a command under a lock or a
-/// leadership: first thing, while zklock is small and has one thread (sys/watchdog.rs).
+/// leadership: first thing, while zklock is small and has one thread (sys/watchdog.rs). Not
+/// for `-n`, so that a conflict costs none: its holder forks one once it holds.
 pub fn start_watchdog_early(cli: &Cli) {
     let holds = match &cli.command {
-        cli::Command::Lock(_) => true,
+        cli::Command::Lock(args) => !args.nonblock,
         cli::Command::Elect(args) => !(args.leader || args.observe),
         cli::Command::Watch(_) | cli::Command::Ls(_) => false,
     };

@@ -210,3 +210,185 @@ fn the_binary_loads_only_libc() {
     }
     assert_eq!(needed, expected, "{dynamic}");
 }
+
+/// What `sh packaging/build` made in target/packages (tests/run.sh runs it).
+fn made(suffix: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/packages");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The files a package installs, as absolute paths, sorted: `dpkg-deb -c` or `rpm -qlp`.
+fn contents(package: &Path) -> Vec<String> {
+    let (ok, listing) = if package.extension().is_some_and(|e| e == "deb") {
+        output(Command::new("dpkg-deb").arg("-c").arg(package))
+    } else {
+        output(Command::new("rpm").args(["-qlp"]).arg(package))
+    };
+    assert!(ok, "{}: {listing}", package.display());
+    let mut files: Vec<String> = listing
+        .lines()
+        .filter(|l| !l.starts_with('d'))
+        .filter_map(|l| l.split_whitespace().last())
+        .map(|f| f.trim_start_matches('.').to_string())
+        .filter(|f| f.starts_with('/'))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The RPM holds what the .deb holds, where an RPM-based distribution looks for each: zsh's
+/// completion in site-functions, the license under /usr/share/licenses (the .deb's copyright
+/// file is Debian's form of it), man pages uncompressed (rpm compresses them on install).
+fn deb_path_on_rpm(deb: &str) -> String {
+    match deb {
+        "/usr/share/zsh/vendor-completions/_zklock" => {
+            "/usr/share/zsh/site-functions/_zklock".into()
+        }
+        "/usr/share/doc/zklock/copyright" => "/usr/share/licenses/zklock/LICENSE".into(),
+        other => other.trim_end_matches(".gz").to_string(),
+    }
+}
+
+#[test]
+fn every_architecture_has_a_tarball_a_deb_and_an_rpm_of_the_same_files() {
+    let (tarballs, debs, rpms) = (made("-linux-static.tar.gz"), made(".deb"), made(".rpm"));
+    if tarballs.is_empty() && debs.is_empty() && rpms.is_empty() {
+        eprintln!("skipped: nothing in target/packages (tests/run.sh runs sh packaging/build)");
+        return;
+    }
+    for (arch, deb_arch, rpm_arch) in [
+        ("x86_64", "amd64", "x86_64"),
+        ("aarch64", "arm64", "aarch64"),
+    ] {
+        let pick = |list: &[PathBuf], part: &str| {
+            list.iter()
+                .find(|p| p.to_string_lossy().contains(part))
+                .cloned()
+                .unwrap_or_else(|| panic!("no package for {arch} ({part}) in {list:?}"))
+        };
+        let tarball = pick(&tarballs, &format!("-{arch}-linux-static"));
+        let deb = pick(&debs, &format!("_{deb_arch}.deb"));
+        let rpm = pick(&rpms, &format!(".{rpm_arch}.rpm"));
+
+        // The same files, each where its kind of distribution looks.
+        let on_deb: Vec<String> = contents(&deb).iter().map(|f| deb_path_on_rpm(f)).collect();
+        let mut on_deb = on_deb;
+        on_deb.sort();
+        assert_eq!(
+            contents(&rpm),
+            on_deb,
+            "{} and {}",
+            rpm.display(),
+            deb.display()
+        );
+        let (_, info) = output(Command::new("rpm").args(["-qip"]).arg(&rpm));
+        assert!(
+            info.contains(&format!("Architecture: {rpm_arch}")),
+            "{info}"
+        );
+        let (_, field) = output(
+            Command::new("dpkg-deb")
+                .args(["-f"])
+                .arg(&deb)
+                .arg("Architecture"),
+        );
+        assert_eq!(field.trim(), deb_arch, "{}", deb.display());
+        // Static: the .deb depends on nothing.
+        let (_, depends) = output(
+            Command::new("dpkg-deb")
+                .args(["-f"])
+                .arg(&deb)
+                .arg("Depends"),
+        );
+        assert_eq!(depends.trim(), "", "{}", deb.display());
+
+        // The tarball: the binary, static, with the man pages, completions, unit and docs.
+        let (ok, listing) = output(Command::new("tar").arg("tzf").arg(&tarball));
+        assert!(ok, "{listing}");
+        let name = tarball
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".tar.gz"))
+            .expect("name");
+        for file in [
+            "zklock",
+            "README.md",
+            "LICENSE",
+            "zklock-elect@.service",
+            "man/zklock.1",
+            "man/zklock-lock.1",
+            "man/zklock-elect.1",
+            "man/zklock-watch.1",
+            "man/zklock-ls.1",
+            "completions/zklock.bash",
+            "completions/_zklock",
+            "completions/zklock.fish",
+        ] {
+            assert!(
+                listing.lines().any(|l| l == format!("{name}/{file}")),
+                "{file} not in {}: {listing}",
+                tarball.display()
+            );
+        }
+    }
+
+    // The x86_64 RPM installs into a throwaway root, its binary runs there (any glibc, or
+    // none: it is static), and `rpm -e` takes every file away again.
+    let rpm = made(".x86_64.rpm").pop().expect("x86_64 rpm");
+    let root =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("rpm-root-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("root");
+    let rpm_in_root = || {
+        let mut c = Command::new("rpm");
+        c.arg("--root")
+            .arg(&root)
+            .arg("--dbpath")
+            .arg("/var/lib/rpm");
+        c
+    };
+    let (ok, text) = output(rpm_in_root().arg("--initdb"));
+    assert!(ok, "rpm --initdb: {text}");
+    let (ok, text) = output(
+        rpm_in_root()
+            .args(["-i", "--nodeps", "--noscripts"])
+            .arg(&rpm),
+    );
+    assert!(ok, "rpm -i: {text}");
+    let (ok, version) = output(Command::new(root.join("usr/bin/zklock")).arg("--version"));
+    assert!(
+        ok && version.starts_with(&format!("zklock {}", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    for file in [
+        "usr/share/man/man1/zklock-lock.1",
+        "usr/share/bash-completion/completions/zklock",
+        "usr/share/zsh/site-functions/_zklock",
+        "usr/share/fish/vendor_completions.d/zklock.fish",
+        "usr/lib/systemd/system/zklock-elect@.service",
+        "usr/share/doc/zklock/README.md",
+        "usr/share/licenses/zklock/LICENSE",
+    ] {
+        let here = root.join(file);
+        let compressed = root.join(format!("{file}.gz"));
+        assert!(here.is_file() || compressed.is_file(), "{file} missing");
+    }
+    let (ok, text) = output(rpm_in_root().args(["-e", "--nodeps", "--noscripts", "zklock"]));
+    assert!(ok, "rpm -e: {text}");
+    let left: Vec<PathBuf> = files(&root)
+        .into_iter()
+        .filter(|p| {
+            !p.starts_with(root.join("var/lib/rpm"))
+                && !p.starts_with(root.join("usr/lib/sysimage"))
+        })
+        .collect();
+    assert_eq!(left, Vec::<PathBuf>::new(), "left behind");
+    let _ = std::fs::remove_dir_all(&root);
+}

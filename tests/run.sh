@@ -14,7 +14,11 @@ command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v faketime >/dev/null 2>&1 || need="$need faketime"
 command -v dpkg-shlibdeps >/dev/null 2>&1 || need="$need dpkg-dev"
 # Kerberos (#17): a KDC of the tests' own, kinit, and what the gssapi feature builds with.
-for pkg in krb5-kdc krb5-admin-server krb5-user libkrb5-dev libclang-dev; do
+# Where it runs (tests/portable.rs, packaging/build): the static builds (musl-tools, the
+# aarch64 cross gcc), qemu-user, a Debian 11 root (debootstrap), a seccomp filter like
+# Docker's (python3-seccomp), and rpm to inspect the RPM.
+for pkg in krb5-kdc krb5-admin-server krb5-user libkrb5-dev libclang-dev \
+    musl-tools gcc-aarch64-linux-gnu qemu-user debootstrap python3-seccomp rpm; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 if [ -n "$need" ]; then
@@ -32,13 +36,49 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets $features -- -D warnings
 
 # The Debian package, for tests/package.rs (skipped, saying so, when there is none).
-if ! cargo deb --version >/dev/null 2>&1; then
-    cargo install --locked cargo-deb ||
-        echo "tests/run.sh: cargo-deb did not install; the package test will be skipped" >&2
-fi
+for tool in deb generate-rpm; do
+    if ! cargo $tool --version >/dev/null 2>&1; then
+        cargo install --locked cargo-$tool ||
+            echo "tests/run.sh: cargo-$tool did not install; the package tests will be skipped" >&2
+    fi
+done
 if cargo deb --version >/dev/null 2>&1; then
     rm -f target/debian/zklock_*.deb
     cargo deb --quiet
 fi
 
+# The static binaries and every package of both architectures (tests/package.rs,
+# tests/portable.rs).
+rustup target add x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+rm -rf target/packages
+sh packaging/build
+
+# A Debian 11 root (glibc 2.31), and zklock built inside it as a user there would build it
+# (tests/portable.rs). Made once; the build uses this host's toolchain and crates.
+root=target/debian11/root
+if [ ! -e "$root/etc/debian_version" ]; then
+    rm -rf "$root.new"
+    mkdir -p target/debian11
+    debootstrap --variant=minbase --include=gcc,libc6-dev bullseye "$root.new" \
+        http://deb.debian.org/debian >target/debian11/debootstrap.log
+    mv "$root.new" "$root"
+fi
+mkdir -p "$root/src" "$root/root/.cargo" "$root/root/.rustup"
+unshare --mount --propagation private sh -c '
+    root=$1
+    mount --bind . "$root/src"
+    mount --bind "${CARGO_HOME:-$HOME/.cargo}" "$root/root/.cargo"
+    mount --bind "${RUSTUP_HOME:-$HOME/.rustup}" "$root/root/.rustup"
+    mount -t proc proc "$root/proc"
+    exec chroot "$root" /bin/sh -c "cd /src && HOME=/root PATH=/root/.cargo/bin:/usr/bin:/bin \
+        CARGO_TARGET_DIR=/src/target/debian11/build cargo build --release --locked --offline --quiet"
+' sh "$root"
+
 cargo test --all-targets $features
+
+# The safety tests again on the paths a container, an old kernel and one CPU leave zklock
+# (tests/support/confine): clone3 refused by seccomp and no writable cgroup; uname saying
+# 2.6 (no cgroup.kill) with clone3 and close_range refused; a single CPU.
+ZKLOCK_TEST_CONFINE=container cargo test $features --test safety
+ZKLOCK_TEST_CONFINE=old-kernel cargo test $features --test safety
+ZKLOCK_TEST_CONFINE=one-cpu cargo test $features --test safety -- sigkill stopped oom watchdog
