@@ -35,23 +35,11 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets $features -- -D warnings
 
-# The Debian package, for tests/package.rs (skipped, saying so, when there is none).
+# The tools that make the packages.
 for tool in deb generate-rpm; do
-    if ! cargo $tool --version >/dev/null 2>&1; then
-        cargo install --locked cargo-$tool ||
-            echo "tests/run.sh: cargo-$tool did not install; the package tests will be skipped" >&2
-    fi
+    cargo $tool --version >/dev/null 2>&1 || cargo install --locked --quiet cargo-$tool
 done
-if cargo deb --version >/dev/null 2>&1; then
-    rm -f target/debian/zklock_*.deb
-    cargo deb --quiet
-fi
-
-# The static binaries and every package of both architectures (tests/package.rs,
-# tests/portable.rs).
 rustup target add x86_64-unknown-linux-musl aarch64-unknown-linux-musl
-rm -rf target/packages
-sh packaging/build
 
 # A Debian 11 root (glibc 2.31), and zklock built inside it as a user there would build it
 # (tests/portable.rs). Made once; the build uses this host's toolchain and crates.
@@ -64,6 +52,11 @@ if [ ! -e "$root/etc/debian_version" ]; then
     mv "$root.new" "$root"
 fi
 mkdir -p "$root/src" "$root/root/.cargo" "$root/root/.rustup"
+# The static binaries and every package of both architectures (tests/package.rs,
+# tests/portable.rs), made meanwhile: each build has a long single-threaded link (LTO).
+rm -rf target/packages
+sh packaging/build >target/packages.log 2>&1 &
+packaging=$!
 unshare --mount --propagation private sh -c '
     root=$1
     mount --bind . "$root/src"
@@ -73,6 +66,7 @@ unshare --mount --propagation private sh -c '
     exec chroot "$root" /bin/sh -c "cd /src && HOME=/root PATH=/root/.cargo/bin:/usr/bin:/bin \
         CARGO_TARGET_DIR=/src/target/debian11/build cargo build --release --locked --offline --quiet"
 ' sh "$root"
+wait $packaging || { cat target/packages.log >&2; exit 1; }
 
 cargo test --all-targets $features
 
@@ -80,5 +74,18 @@ cargo test --all-targets $features
 # (tests/support/confine): clone3 refused by seccomp and no writable cgroup; uname saying
 # 2.6 (no cgroup.kill) with clone3 and close_range refused; a single CPU.
 ZKLOCK_TEST_CONFINE=container cargo test $features --test safety
-ZKLOCK_TEST_CONFINE=old-kernel cargo test $features --test safety
-ZKLOCK_TEST_CONFINE=one-cpu cargo test $features --test safety -- sigkill stopped oom watchdog
+confined="sigkill stopped oom watchdog setsid cgroup"
+ZKLOCK_TEST_CONFINE=old-kernel cargo test $features --test safety -- $confined
+ZKLOCK_TEST_CONFINE=one-cpu cargo test $features --test safety -- $confined
+
+# Nothing left behind by the whole suite: no cgroup of a zklock's command (a watchdog removes
+# its zklock's once the command's processes are gone; give the last ones a moment).
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    left=$(find /sys/fs/cgroup -name 'zklock-*' -type d 2>/dev/null)
+    [ -z "$left" ] && break
+    sleep 1
+done
+if [ -n "$left" ]; then
+    echo "tests/run.sh: cgroups left behind: $left" >&2
+    exit 1
+fi
