@@ -678,9 +678,13 @@ fn oom_kill(name: &str, cgroup: bool, and_watchdog: bool) -> Option<(bool, bool)
     if and_watchdog {
         victims.push(watchdog);
     }
-    for pid in victims {
-        // SAFETY: kill on zklock, the processes that share its memory, and its watchdog.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+    // At once: all are stopped first, so that none (the watchdog above all) acts on the
+    // death of another before its own SIGKILL.
+    for sig in [libc::SIGSTOP, libc::SIGKILL] {
+        for &pid in &victims {
+            // SAFETY: kill on zklock, the processes that share its memory, and its watchdog.
+            unsafe { libc::kill(pid, sig) };
+        }
     }
     let died = |pid| eventually(Duration::from_secs(3), || !alive(pid));
     let outcome = (died(grandchild), died(escaped));
