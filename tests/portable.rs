@@ -152,19 +152,19 @@ fn tour(place: &Place, root: Option<&Path>) {
     assert!(listed.stdout.contains("zookeeper"), "{listed:?}");
 
     // A lock with two contenders: the second runs only once the first has released.
+    // A holder of `path` whose command runs `script`, once that has made the file `marker`.
+    let holding = |path: &str, script: &str, marker: &str| {
+        let holder = Background::spawn(&mut with_servers(&[path, "--", "sh", "-c", script]));
+        assert!(
+            eventually(Duration::from_secs(20), || files.join(marker).exists()),
+            "{}: {path} never held",
+            place.name
+        );
+        holder
+    };
     let path = unique_path(&format!("tour-{}", place.name));
-    let first = Background::spawn(&mut with_servers(&[
-        &path,
-        "--",
-        "sh",
-        "-c",
-        "touch a.held; while [ ! -e a.release ]; do sleep 0.02; done",
-    ]));
-    assert!(
-        eventually(Duration::from_secs(20), || files.join("a.held").exists()),
-        "{}: the first contender never held",
-        place.name
-    );
+    let script = "touch a.held; while [ ! -e a.release ]; do sleep 0.02; done";
+    let first = holding(&path, script, "a.held");
     let second = Background::spawn(&mut with_servers(&[
         "-w",
         "60s",
@@ -226,18 +226,8 @@ fn tour(place: &Place, root: Option<&Path>) {
     // The guard: a stopped zklock's command is killed by its watchdog before the lease ends,
     // and zklock, continued, says the lock was lost.
     let guarded = unique_path(&format!("tour-guard-{}", place.name));
-    let holder = Background::spawn(&mut with_servers(&[
-        &guarded,
-        "--",
-        "sh",
-        "-c",
-        "echo $$ > pid; touch held; while :; do sleep 0.02; done",
-    ]));
-    assert!(
-        eventually(Duration::from_secs(20), || files.join("held").exists()),
-        "{}: never held",
-        place.name
-    );
+    let script = "echo $$ > pid; touch held; while :; do sleep 0.02; done";
+    let holder = holding(&guarded, script, "held");
     let pid: i32 = read(&files.join("pid")).trim().parse().expect("pid");
     holder.signal(libc::SIGSTOP);
     let killed = eventually(Duration::from_secs(20), || !alive(pid));

@@ -404,13 +404,17 @@ fn negative_control_without_the_sweep_a_setsid_descendant_survives() {
     );
 }
 
-/// A holder (with `--cgroup`, or `--no-cgroup`) whose command keeps a descendant that left its group
-/// and session (`setsid`) running; then zklock is SIGKILLed. Returns whether that descendant died, or None (with the
-/// reason printed) where zklock could make no cgroup.
-fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
+/// Starts a `-vv` holder (with `--cgroup`, or `--no-cgroup`) whose command runs `before`,
+/// leaves a descendant in a session of its own (LEAVE_THE_GROUP), marks `held` and waits;
+/// returns, once it holds, its path, its directory, itself and its -vv output so far.
+fn holder_leaving_the_group(
+    name: &str,
+    cgroup: bool,
+    before: &str,
+) -> (String, std::path::PathBuf, Streaming, String) {
     let path = unique_path(name);
     let dir = workdir(name);
-    let script = format!("{LEAVE_THE_GROUP}; touch held; wait");
+    let script = format!("{before}{LEAVE_THE_GROUP}; touch held; wait");
     let mut command = zklock(&servers());
     command.arg("-vv").current_dir(&dir);
     command.arg(if cgroup { "--cgroup" } else { "--no-cgroup" });
@@ -422,6 +426,14 @@ fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
         read(&holder.stderr)
     );
     let stderr = read(&holder.stderr);
+    (path, dir, holder, stderr)
+}
+
+/// A holder (with `--cgroup`, or `--no-cgroup`) whose command keeps a descendant that left its group
+/// and session (`setsid`) running; then zklock is SIGKILLed. Returns whether that descendant died, or None (with the
+/// reason printed) where zklock could make no cgroup.
+fn sigkill_with_escaped(name: &str, cgroup: bool) -> Option<bool> {
+    let (path, dir, holder, stderr) = holder_leaving_the_group(name, cgroup, "");
     let escaped: i32 = read(&dir.join("escaped")).trim().parse().expect("pid");
     if cgroup && let Some(why) = stderr.split("no cgroup for the command: ").nth(1) {
         eprintln!("skipped: zklock could make no cgroup here: {}", why.trim());
@@ -640,20 +652,8 @@ fn sharing_memory_with(pid: i32) -> Vec<i32> {
 /// made with CLONE_VM did, died with it). Returns whether each grandchild died, or None where
 /// a cgroup was asked for and none could be made.
 fn oom_kill(name: &str, cgroup: bool, and_watchdog: bool) -> Option<(bool, bool)> {
-    let path = unique_path(name);
-    let dir = workdir(name);
-    let script = format!("sleep 300 & echo $! > gc; {LEAVE_THE_GROUP}; touch held; wait");
-    let mut command = zklock(&servers());
-    command.arg("-vv").current_dir(&dir);
-    command.arg(if cgroup { "--cgroup" } else { "--no-cgroup" });
-    command.args([&path, "--", "sh", "-c", &script]);
-    let holder = Streaming::spawn(&mut command, name);
-    assert!(
-        eventually(Duration::from_secs(15), || dir.join("held").exists()),
-        "holder never ran: {}",
-        read(&holder.stderr)
-    );
-    let stderr = read(&holder.stderr);
+    let before = "sleep 300 & echo $! > gc; ";
+    let (path, dir, holder, stderr) = holder_leaving_the_group(name, cgroup, before);
     let (grandchild, escaped): (i32, i32) = (
         read(&dir.join("gc")).trim().parse().expect("gc"),
         read(&dir.join("escaped")).trim().parse().expect("escaped"),
