@@ -63,8 +63,9 @@ unshare --mount --propagation private sh -c '
     mount --bind "${CARGO_HOME:-$HOME/.cargo}" "$root/root/.cargo"
     mount --bind "${RUSTUP_HOME:-$HOME/.rustup}" "$root/root/.rustup"
     mount -t proc proc "$root/proc"
-    exec chroot "$root" /bin/sh -c "cd /src && HOME=/root PATH=/root/.cargo/bin:/usr/bin:/bin \
-        CARGO_TARGET_DIR=/src/target/debian11/build cargo build --release --locked --offline --quiet"
+    exec chroot "$root" /usr/bin/env HOME=/root PATH=/root/.cargo/bin:/usr/bin:/bin \
+        CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup CARGO_TARGET_DIR=/src/target/debian11/build \
+        /bin/sh -c "cd /src && cargo build --release --locked --offline --quiet"
 ' sh "$root"
 wait $packaging || { cat target/packages.log >&2; exit 1; }
 
