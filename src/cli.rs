@@ -383,6 +383,13 @@ pub struct ElectArgs {
     pub run: RunArgs,
 }
 
+impl ElectArgs {
+    /// Whether this line runs a command while leading (not `--leader` or `--observe`).
+    pub fn runs_a_command(&self) -> bool {
+        !(self.leader || self.observe)
+    }
+}
+
 /// Options of `zklock watch`.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Watch")]

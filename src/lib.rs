@@ -38,7 +38,7 @@ use error::Error;
 pub fn start_watchdog_early(cli: &Cli) {
     let holds = match &cli.command {
         cli::Command::Lock(args) => !args.nonblock,
-        cli::Command::Elect(args) => !(args.leader || args.observe),
+        cli::Command::Elect(args) => args.runs_a_command(),
         cli::Command::Watch(_) | cli::Command::Ls(_) => false,
     };
     if holds && helpers::watchdog_wanted() {

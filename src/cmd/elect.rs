@@ -16,7 +16,7 @@ use crate::render::{self, Json};
 use crate::znode;
 
 pub async fn run(connection: &Connection, args: ElectArgs, diag: &Diag) -> Result<i32, Error> {
-    if !(args.leader || args.observe) {
+    if args.runs_a_command() {
         let plan = super::plan(
             Recipe::Latch,
             vec![args.path],
