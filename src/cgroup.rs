@@ -85,28 +85,8 @@ impl Cgroup {
     /// `__WCLONE` waits for it). Best effort: where it cannot be made, the command pays as
     /// before.
     fn keep(&self) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: the child shares zklock's memory and runs on a stack of its own, never
-        // freed, on which it makes raw system calls only; every signal is blocked across the
-        // clone and stays blocked in it, so no handler of zklock's runs in it.
-        unsafe {
-            if self.dir_fd < 0 {
-                return;
-            }
-            let mut args = raw::CloneArgs {
-                flags: libc::CLONE_VM as u64 | raw::CLONE_INTO_CGROUP,
-                exit_signal: 0,
-                cgroup: self.dir_fd as u64,
-                ..raw::CloneArgs::default()
-            };
-            let entry: extern "C" fn(*const libc::pid_t) -> ! = keeper_main;
-            let zklock: &'static libc::pid_t = Box::leak(Box::new(libc::getpid()));
-            let pid = raw::with_every_signal_blocked(|| {
-                raw::clone_on_stack(&mut args, raw::leaked_stack(KEEPER_STACK), entry, zklock)
-            });
-            if pid > 0 {
-                self.keeper.store(pid as i32, Ordering::SeqCst);
-            }
+        if let Some(pid) = crate::sys::keeper::start(self.dir_fd) {
+            self.keeper.store(pid, Ordering::SeqCst);
         }
     }
 
@@ -140,35 +120,10 @@ impl Cgroup {
     pub fn remove(&self) {
         let keeper = self.keeper.swap(0, Ordering::SeqCst);
         if keeper > 0 {
-            // SAFETY: our child, not yet waited for (only this reaps it), so its pid is not
-            // reused; waitpid writes nothing (null status).
-            unsafe {
-                libc::kill(keeper, libc::SIGKILL);
-                libc::waitpid(keeper, std::ptr::null_mut(), libc::__WCLONE);
-            }
+            crate::sys::keeper::stop(keeper);
         }
         let _ = std::fs::remove_dir(&self.dir);
     }
-}
-
-/// The keeper's stack: it makes a few system calls, with every signal blocked.
-#[cfg(target_arch = "x86_64")]
-const KEEPER_STACK: usize = 4096;
-
-/// The whole life of the keeper (`Cgroup::keep`): killed with zklock, and waits for SIGKILL.
-#[cfg(target_arch = "x86_64")]
-extern "C" fn keeper_main(zklock: *const libc::pid_t) -> ! {
-    crate::threads::give_back_raw();
-    // SAFETY: leaked by `keep`, so valid for ever.
-    if raw::killed_with_parent(unsafe { *zklock }) {
-        loop {
-            // Every signal is blocked: only SIGKILL ends the pause.
-            raw::syscall(libc::SYS_pause, [0; 5]);
-        }
-    }
-    raw::syscall(libc::SYS_exit, [0; 5]);
-    // SAFETY: not reached; exit does not return.
-    unsafe { std::hint::unreachable_unchecked() }
 }
 
 /// The pids in a list the kernel makes anew at each read from its start (`cgroup.procs`,
@@ -216,12 +171,6 @@ fn parse_pids(text: &[u8]) -> Vec<i32> {
         .collect()
 }
 
-/// Moves the calling process into the cgroup whose `cgroup.procs` is `procs`: raw system
-/// calls only, for the command between fork and exec.
-pub fn enter_raw(procs: &CString) -> bool {
-    raw::write_file(procs, b"0")
-}
-
 /// Writes "1" to `cgroup.kill`. Raw system calls only (no `errno`, no allocation).
 pub fn kill_all_raw(kill: &CString) {
     raw::write_file(kill, b"1");
@@ -258,14 +207,12 @@ fn read_proc(path: &str) -> Option<String> {
 /// hybrid system): asked of statfs in those two places, and of /proc/self/mountinfo (which
 /// costs the kernel a tenth of a millisecond to write) only when neither is one.
 pub fn v2_mount() -> Option<PathBuf> {
-    for dir in [c"/sys/fs/cgroup", c"/sys/fs/cgroup/unified"] {
-        // SAFETY: statfs fills the struct it is given.
-        let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
-        if unsafe { libc::statfs(dir.as_ptr(), &mut fs) } == 0
+    for dir in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
+        if rustix::fs::statfs(dir)
             // (Its type is a `long` on glibc, an `unsigned long` on musl.)
-            && fs.f_type as u64 == libc::CGROUP2_SUPER_MAGIC as u64
+            .is_ok_and(|fs| fs.f_type as u64 == libc::CGROUP2_SUPER_MAGIC as u64)
         {
-            return Some(PathBuf::from(dir.to_str().ok()?));
+            return Some(PathBuf::from(dir));
         }
     }
     let info = read_proc("/proc/self/mountinfo")?;

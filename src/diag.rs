@@ -13,8 +13,7 @@ pub struct Diag {
 
 impl Diag {
     pub fn new(quiet: bool, verbose: u8) -> Diag {
-        // SAFETY: isatty only inspects the file descriptor.
-        let terminal = unsafe { libc::isatty(2) } == 1;
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
         Diag {
             level: if quiet { 0 } else { 1 + verbose },
             terminal,

@@ -39,10 +39,10 @@ pub struct Helpers {
     prepared: Option<Prepared>,
 }
 
-/// Whether `lock` and `elect` start the watchdog: always, but for the test hook of the
-/// negative controls in tests/safety.rs (ZKLOCK_UNSAFE_NO_WATCHDOG; never set it).
+/// Whether `lock` and `elect` start the watchdog: always, but in a test build's negative
+/// controls (hooks.rs).
 pub fn watchdog_wanted() -> bool {
-    std::env::var_os("ZKLOCK_UNSAFE_NO_WATCHDOG").is_none()
+    !crate::hooks::is_off(crate::hooks::Off::Watchdog)
 }
 
 /// The watchdog that kills the command should zklock stop or die (SPEC §2): forked first

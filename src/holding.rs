@@ -127,7 +127,7 @@ async fn take_lock(
     let proof = Some(&mut sent);
     Ok(
         match recipe::acquire(session, path, &node, plan.patience, listed, proof, diag).await? {
-            Acquired::Held { .. } => Some(sent),
+            Acquired::Held => Some(sent),
             Acquired::Conflict => None,
         },
     )

@@ -16,12 +16,8 @@ pub struct BootTime(pub i64);
 
 impl BootTime {
     pub fn now() -> BootTime {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes only to `ts`; CLOCK_BOOTTIME exists since Linux 2.6.39.
-        unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+        // CLOCK_BOOTTIME exists since Linux 2.6.39 (through the vDSO: no system call).
+        let ts = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
         BootTime(ts.tv_sec * 1_000_000_000 + ts.tv_nsec)
     }
 

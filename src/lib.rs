@@ -1,41 +1,73 @@
 //! zklock: run a command while holding a ZooKeeper lock or leadership.
+//!
+//! The library is the binary's: `cli` and `error` are public for the tests that check the
+//! man pages, completions and README against them; all else is the crate's own.
+#![deny(unsafe_code)]
 
-pub mod acl;
-pub mod cgroup;
-pub mod child;
+pub(crate) mod acl;
+pub(crate) mod cgroup;
+pub(crate) mod child;
 pub mod cli;
-pub mod cmd;
-pub mod connect;
-pub mod diag;
-pub mod duration;
+pub(crate) mod cmd;
+pub(crate) mod connect;
+pub(crate) mod diag;
+pub(crate) mod duration;
 pub mod error;
-pub mod guard;
-pub mod helpers;
-pub mod holding;
-pub mod host;
-pub mod interrupt;
-pub mod lease;
-pub mod out;
-pub mod queue;
-pub mod recipe;
-pub mod record;
-pub mod render;
-pub mod security;
-pub mod semaphore;
-pub mod settings;
-pub mod signal;
+pub(crate) mod guard;
+pub(crate) mod helpers;
+pub(crate) mod holding;
+pub(crate) mod hooks;
+pub(crate) mod host;
+pub(crate) mod interrupt;
+pub(crate) mod lease;
+pub(crate) mod out;
+pub(crate) mod queue;
+pub(crate) mod recipe;
+pub(crate) mod record;
+pub(crate) mod render;
+pub(crate) mod security;
+pub(crate) mod semaphore;
+pub(crate) mod settings;
+pub(crate) mod signal;
+// The one module that may use `unsafe` (sys/mod.rs); `c_main!` reaches sys::start.
+#[doc(hidden)]
+#[allow(unsafe_code)]
 pub mod sys;
-pub mod threads;
-pub mod znode;
+pub(crate) mod threads;
+pub(crate) mod znode;
 
 use cli::Cli;
 use diag::Diag;
 use error::Error;
 
+/// zklock's `main` (main.rs: `c_main!`): the settings, the command line, the watchdog and the
+/// threads, then the command line's work; returns the exit status.
+pub fn main(start: sys::start::Start) -> i32 {
+    let settings = match settings::load(&start.single) {
+        Ok(files) => files,
+        Err(why) => {
+            eprintln!("zklock: {why}");
+            return 64;
+        }
+    };
+    let mut cli = match Cli::parse_args(start.args) {
+        Ok(cli) => cli,
+        Err(e) => return cli::usage_error(e),
+    };
+    cli.settings = settings;
+    // Before any other thread, and before zklock narrows its CPUs.
+    start_watchdog_early(&cli);
+    // Its two threads on one CPU (the second, async-io's, started now): src/threads.rs.
+    threads::start(start.single);
+    let status = run(cli);
+    // (std's exit: stdout flushed, no destructors of statics.)
+    std::process::exit(status)
+}
+
 /// Forks the watchdog now, when the command line will run a command under a lock or a
 /// leadership: first thing, while zklock is small and has one thread (sys/watchdog.rs). Not
 /// for `-n`, so that a conflict costs none: its holder forks one once it holds.
-pub fn start_watchdog_early(cli: &Cli) {
+fn start_watchdog_early(cli: &Cli) {
     let holds = match &cli.command {
         cli::Command::Lock(args) => !args.nonblock,
         cli::Command::Elect(args) => args.runs_a_command(),
@@ -47,7 +79,7 @@ pub fn start_watchdog_early(cli: &Cli) {
 }
 
 /// Runs the parsed command line; returns the exit status.
-pub fn run(cli: Cli) -> i32 {
+fn run(cli: Cli) -> i32 {
     let diag = Diag::new(cli.connection.quiet, cli.connection.verbose);
     for file in &cli.settings {
         diag.info(format_args!("settings from {}", file.display()));

@@ -163,7 +163,7 @@ pub async fn create_then_list(
     mut meanwhile: Option<&mut dyn FnMut() -> Result<(), Error>>,
 ) -> Result<(OwnNode, BootTime, Option<Vec<String>>), Error> {
     let client = &session.client;
-    let prefix = format!("_c_{}{}", uuid()?, recipe.infix());
+    let prefix = format!("_c_{}{}", uuid(), recipe.infix());
     let path = format!("{dir}/{prefix}");
     let acl = session.connection.security.contender_acl();
     let options = CreateMode::EphemeralSequential.with_acls(Acls::new(&acl));
@@ -357,8 +357,8 @@ impl Patience {
 /// How waiting for the lock ended.
 #[derive(Debug)]
 pub enum Acquired {
-    /// We are the lowest contender. `waited` says whether we watched a predecessor go.
-    Held { waited: bool },
+    /// We are the lowest contender.
+    Held,
     /// Someone else holds it and patience ran out.
     Conflict,
 }
@@ -389,7 +389,6 @@ pub async fn acquire(
     // The first look may come with the create (`create_then_list`).
     let mut listed = listed;
     let _status = diag.status_line();
-    let mut waited = false;
     // Set when the contender we waited for was the head of the queue and was deleted.
     let mut head_gone = false;
     let started = Instant::now();
@@ -406,7 +405,7 @@ pub async fn acquire(
                     if stale {
                         renew(&mut proof, sent);
                     }
-                    return Ok(Acquired::Held { waited });
+                    return Ok(Acquired::Held);
                 }
                 Ok(None) => return Err(deleted_while_waiting(own)),
                 // Look at the whole queue instead, as after any other wake-up.
@@ -443,7 +442,7 @@ pub async fn acquire(
             return Err(deleted_while_waiting(own));
         };
         let Some(blocking) = blocker(&queue, pos) else {
-            return Ok(Acquired::Held { waited });
+            return Ok(Acquired::Held);
         };
         if let Patience::None = patience {
             return Ok(Acquired::Conflict);
@@ -458,7 +457,6 @@ pub async fn acquire(
             Err(zookeeper_client::Error::NoAuth) => return Err(unreadable(&predecessor)),
             Err(e) => return Err(Error::zk(&predecessor, e)),
         };
-        waited = true;
         // The status line names the holder (its node's data) and our place: on a terminal,
         // also watch the holder when it is not our predecessor, so a change of holder shows
         // at once.
@@ -595,33 +593,10 @@ pub async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// A random (version 4) UUID, as Curator puts in its node names.
-fn uuid() -> Result<String, Error> {
-    let mut b = [0u8; 16];
-    let mut filled = 0;
-    while filled < b.len() {
-        // SAFETY: getrandom writes at most the given length into the rest of the buffer.
-        let n = unsafe { libc::getrandom(b[filled..].as_mut_ptr().cast(), b.len() - filled, 0) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(Error::Other(format!("getrandom: {e}")));
-        }
-        filled += n as usize;
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+/// A random (version 4) UUID, as Curator puts in its node names (getrandom(2), which falls
+/// back to /dev/urandom where a seccomp filter refuses it).
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 #[cfg(test)]
@@ -697,9 +672,9 @@ mod tests {
 
     #[test]
     fn uuid_has_curator_shape() {
-        let u = uuid().expect("getrandom");
+        let u = uuid();
         assert_eq!(u.len(), 36);
         assert_eq!(u.matches('-').count(), 4);
-        assert_ne!(u, uuid().expect("getrandom"));
+        assert_ne!(u, uuid());
     }
 }

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::sys::start::SingleThreaded;
+
 /// The files that exist, system first.
 fn files() -> Vec<PathBuf> {
     let user = std::env::var_os("XDG_CONFIG_HOME")
@@ -40,11 +42,9 @@ pub const KNOWN: &[&str] = &[
 ];
 
 /// Reads the settings files and exports what the environment does not set already. Returns
-/// the files read; Err names the file, line and what is wrong.
-///
-/// # Safety
-/// It changes the environment: call it while the process has one thread (first in main).
-pub unsafe fn load() -> Result<Vec<PathBuf>, String> {
+/// the files read; Err names the file, line and what is wrong. It changes the environment,
+/// so only while the process has one thread (`one`).
+pub fn load(one: &SingleThreaded) -> Result<Vec<PathBuf>, String> {
     let files = files();
     let mut settings = BTreeMap::new();
     for file in &files {
@@ -56,8 +56,7 @@ pub unsafe fn load() -> Result<Vec<PathBuf>, String> {
     }
     for (key, value) in settings {
         if std::env::var_os(&key).is_none() {
-            // SAFETY: the caller guarantees a single thread (see above).
-            unsafe { std::env::set_var(&key, value) };
+            one.set_env(&key, &value);
         }
     }
     Ok(files)

@@ -558,8 +558,22 @@ fn cgroup_dir(pid: i32) -> Option<std::path::PathBuf> {
     if !relative.rsplit('/').next()?.starts_with("zklock-") {
         return None;
     }
-    let mount = zklock::cgroup::v2_mount()?;
+    let mount = cgroup_v2_mount()?;
     Some(mount.join(relative.trim_start_matches('/')))
+}
+
+/// Where the cgroup v2 hierarchy is mounted, from /proc/self/mountinfo.
+fn cgroup_v2_mount() -> Option<std::path::PathBuf> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    info.lines().find_map(|line| {
+        let (before, after) = line.split_once(" - ")?;
+        (after.split_whitespace().next()? == "cgroup2").then(|| {
+            before
+                .split_whitespace()
+                .nth(4)
+                .map(std::path::PathBuf::from)
+        })?
+    })
 }
 
 fn signal(target: i32, sig: i32) {

@@ -135,6 +135,12 @@ fn the_debian_package_installs_and_removes_cleanly() {
         );
     }
     // The binary is this version.
+    // A release build: not even the names of the test hooks (src/hooks.rs).
+    let binary = std::fs::read(root.join("usr/bin/zklock")).expect("installed binary");
+    assert!(
+        !binary.windows(14).any(|w| w == b"ZKLOCK_UNSAFE_"),
+        "a test hook in the packaged binary"
+    );
     let (ok, version) = output(Command::new(root.join("usr/bin/zklock")).arg("--version"));
     assert!(ok, "{version}");
     assert!(

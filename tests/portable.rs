@@ -102,11 +102,63 @@ fn confine_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/confine")
 }
 
-/// No ZKLOCK_* setting of the test's own environment reaches zklock.
+/// No ZKLOCK_* setting of the test's own environment reaches zklock; but every test hook's
+/// switch is set: these are release builds, which must ignore them (the tour's guard would
+/// fail without the watchdog or the lease; a build with `test-hooks` obeys them, as the
+/// negative controls of tests/safety.rs show).
 fn clean(command: &mut Command) {
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("ZKLOCK_") {
             command.env_remove(key);
+        }
+    }
+    for hook in TEST_HOOKS {
+        command.env(hook, "1");
+    }
+}
+
+/// The switches of a build with the `test-hooks` feature (src/hooks.rs).
+const TEST_HOOKS: [&str; 3] = [
+    "ZKLOCK_UNSAFE_NO_LEASE",
+    "ZKLOCK_UNSAFE_NO_WATCHDOG",
+    "ZKLOCK_UNSAFE_NO_SWEEP",
+];
+
+/// Whether `haystack` holds `needle`.
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The release builds (the static binaries, which the packages carry, and the Debian 11
+/// root's) have not even the names of the test hooks; the test build has them (a control:
+/// the search would find them).
+#[test]
+fn release_builds_have_no_test_hooks() {
+    let binaries: Vec<PathBuf> = ["x86_64", "aarch64"]
+        .into_iter()
+        .filter_map(static_binary)
+        .chain(Some(target().join("debian11/build/release/zklock")).filter(|b| b.is_file()))
+        .collect();
+    if binaries.is_empty() {
+        return skipped("no release build in target/");
+    }
+    for binary in &binaries {
+        let bytes = std::fs::read(binary).expect("read");
+        for hook in TEST_HOOKS {
+            assert!(
+                !holds(&bytes, hook.as_bytes()),
+                "{hook} in {}",
+                binary.display()
+            );
+        }
+    }
+    if cfg!(feature = "test-hooks") {
+        let bytes = std::fs::read(env!("CARGO_BIN_EXE_zklock")).expect("read");
+        for hook in TEST_HOOKS {
+            assert!(
+                holds(&bytes, hook.as_bytes()),
+                "{hook} not in the test build"
+            );
         }
     }
 }

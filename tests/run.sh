@@ -29,7 +29,7 @@ command -v cargo >/dev/null 2>&1 || { echo "tests/run.sh: needs a Rust toolchain
 
 # The suite runs on a build with Kerberos (the gssapi feature); the Debian package and the
 # lints cover the default build too.
-features="--features gssapi"
+features="--features gssapi,test-hooks"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings

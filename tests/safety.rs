@@ -27,6 +27,10 @@ fn a_partitioned_holder_stops_before_the_next_holder_starts() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
 fn negative_control_without_the_lease_the_holders_overlap() {
     partition_holder("no-lease", true).assert_overlapped("without the lease");
 }
@@ -130,6 +134,10 @@ fn a_stopped_zklocks_command_dies_before_the_next_holder_starts() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
 fn negative_control_without_the_watchdog_a_stopped_zklocks_command_overlaps() {
     let overlap = stop_zklock("sigstop-no-watchdog", false);
     overlap.assert_overlapped("without the watchdog");
@@ -350,6 +358,10 @@ fn sigkill_of_zklock_takes_the_whole_group_and_the_watchdog_leaves() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
 fn negative_control_without_the_watchdog_a_grandchild_survives_sigkill() {
     let (died, _) = sigkill_with_grandchild("sigkill-group-no-watchdog", false);
     assert!(
@@ -397,6 +409,10 @@ fn descendants_that_left_the_group_are_gone_before_the_release() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
 fn negative_control_without_the_sweep_a_setsid_descendant_survives() {
     assert!(
         !escaped_descendant("setsid-no-sweep", false),
@@ -570,6 +586,10 @@ fn a_partitioned_lease_holder_stops_before_the_next_gets_its_lease() {
 
 /// Negative control: without the lease, the partitioned lease holder runs on beside the next.
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
 fn negative_control_without_the_lease_the_semaphore_over_admits() {
     let zk = Zk::connect(&servers());
     let options = ["--limit".to_string(), "1".to_string()];
@@ -624,6 +644,10 @@ fn a_partitioned_reader_stops_before_a_writer_starts() {
 
 /// Negative control: without the lease, the partitioned writer runs on beside the reader.
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
 fn negative_control_without_the_lease_a_writer_and_a_reader_overlap() {
     partition_modes("writer-no-lease", "--write", "--shared", true)
         .assert_overlapped("for the read/write lock without the lease");

@@ -534,6 +534,10 @@ fn the_lease_stops_a_command_whose_tls_connection_freezes() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
 fn negative_control_over_tls_without_the_lease_the_holders_overlap() {
     tls_partition("tls-no-lease", true).assert_overlapped("over TLS without the lease");
 }

@@ -173,9 +173,9 @@ pub async fn supervise(
     watches: &mut Watches,
     diag: &Diag,
 ) -> Ending {
-    // Test hook for the negative control in tests/safety.rs: without the lease, a partitioned
-    // holder runs on after the server expired it. Never set it in production.
-    let enforce_lease = std::env::var_os("ZKLOCK_UNSAFE_NO_LEASE").is_none();
+    // Off only in a test build's negative control (hooks.rs): without the lease, a
+    // partitioned holder runs on after the server expired it.
+    let enforce_lease = !crate::hooks::is_off(crate::hooks::Off::Lease);
     if let Some(w) = watchdog {
         // The first deadline, which watch_over publishes again; the helper arms its timer now.
         let deadline = if enforce_lease {
@@ -187,6 +187,10 @@ pub async fn supervise(
         child.spare(w.pid());
     }
     signal::forward_to(child.pid());
+    // From now on zklock's threads only probe: on every CPU zklock was given, so that a
+    // command busy on all of them cannot hold a probe back on the one they kept to
+    // (src/threads.rs).
+    crate::sys::affinity::unpin();
     // Set with the first probe: a command that ends before it (most cron jobs and scripts
     // that take a lock briefly) costs no request beyond the bare protocol's.
     watches.0 = nodes

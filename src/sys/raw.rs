@@ -76,11 +76,14 @@ pub unsafe fn clone_on_stack<T>(
 
 /// A system call with up to five arguments; returns the result or a negative errno, and
 /// writes no `errno` (which lives in zklock's thread-local storage).
+///
+/// # Safety
+/// Every argument the call reads or writes through is a valid pointer for it.
 #[cfg(target_arch = "x86_64")]
-pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
+pub(super) unsafe fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
     let ret: isize;
-    // SAFETY: the kernel reads the arguments as the call's own rules say; the callers pass
-    // valid pointers for each call they make.
+    // SAFETY: the kernel reads the arguments as the call's own rules say; the caller passes
+    // valid pointers for the call it makes.
     unsafe {
         std::arch::asm!(
             "syscall",
@@ -103,22 +106,17 @@ pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
 /// was reparented), and the caller must exit. Raw system calls only: for a child that shares
 /// zklock's memory.
 pub fn killed_with_parent(parent: libc::pid_t) -> bool {
-    syscall(
-        libc::SYS_prctl,
-        [
-            libc::PR_SET_PDEATHSIG as usize,
-            libc::SIGKILL as usize,
-            0,
-            0,
-            0,
-        ],
-    );
-    syscall(libc::SYS_getppid, [0; 5]) == parent as isize
+    use rustix::process::{Signal, getppid, set_parent_process_death_signal};
+    let _ = set_parent_process_death_signal(Some(Signal::KILL));
+    getppid().is_some_and(|p| p.as_raw_nonzero().get() == parent)
 }
 
 /// Elsewhere the callers fork, so libc's wrapper (which sets `errno`) is fine.
+///
+/// # Safety
+/// As above.
 #[cfg(not(target_arch = "x86_64"))]
-pub fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
+pub(super) unsafe fn syscall(n: libc::c_long, a: [usize; 5]) -> isize {
     // SAFETY: as above.
     let ret = unsafe { libc::syscall(n, a[0], a[1], a[2], a[3], a[4]) };
     if ret < 0 {
@@ -165,6 +163,8 @@ pub fn leaked_stack(size: usize) -> &'static mut [MaybeUninit<u8>] {
 /// all were written. Raw system calls only (no `errno`, no allocation): for a child between
 /// its clone and its exec, and for the watchdog.
 pub fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> bool {
+    // SAFETY: the calls below read a NUL-terminated path and a buffer of the length given.
+    let syscall = |n, a| unsafe { syscall(n, a) };
     let fd = syscall(
         libc::SYS_openat,
         [
@@ -188,14 +188,17 @@ pub fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> bool {
 
 /// Removes the (empty) directory `dir`; 0, or the negative errno. Raw system calls only.
 pub fn remove_dir(dir: &std::ffi::CStr) -> isize {
-    syscall(
-        libc::SYS_unlinkat,
-        [
-            libc::AT_FDCWD as usize,
-            dir.as_ptr() as usize,
-            libc::AT_REMOVEDIR as usize,
-            0,
-            0,
-        ],
-    )
+    // SAFETY: a NUL-terminated path.
+    unsafe {
+        syscall(
+            libc::SYS_unlinkat,
+            [
+                libc::AT_FDCWD as usize,
+                dir.as_ptr() as usize,
+                libc::AT_REMOVEDIR as usize,
+                0,
+                0,
+            ],
+        )
+    }
 }

@@ -32,7 +32,7 @@
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -94,8 +94,9 @@ impl Watchdog {
         // no handler of zklock's runs in it.
         // SAFETY: the child runs only `helper_main`: raw system calls, no allocation, no lock;
         // it never returns.
-        let pid =
-            raw::with_every_signal_blocked(|| unsafe { super::fork(|| helper_main(&helper)) })?;
+        let pid = raw::with_every_signal_blocked(|| unsafe {
+            super::process::fork(|| helper_main(&helper))
+        })?;
         Ok(Watchdog { shared, timer, pid })
     }
 
@@ -181,40 +182,16 @@ fn shared_page() -> io::Result<&'static Shared> {
 
 /// The helper's timer: CLOCK_BOOTTIME, close-on-exec.
 fn timerfd() -> io::Result<OwnedFd> {
-    let fd = raw::syscall(
-        libc::SYS_timerfd_create,
-        [
-            libc::CLOCK_BOOTTIME as usize,
-            libc::TFD_CLOEXEC as usize,
-            0,
-            0,
-            0,
-        ],
-    );
-    owned(fd)
+    use rustix::time::{TimerfdClockId, TimerfdFlags, timerfd_create};
+    Ok(timerfd_create(
+        TimerfdClockId::Boottime,
+        TimerfdFlags::CLOEXEC,
+    )?)
 }
 
 /// A close-on-exec pipe: (read end, write end).
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0i32; 2];
-    let done = raw::syscall(
-        libc::SYS_pipe2,
-        [fds.as_mut_ptr() as usize, libc::O_CLOEXEC as usize, 0, 0, 0],
-    );
-    if done < 0 {
-        return Err(io::Error::from_raw_os_error(-done as i32));
-    }
-    // SAFETY: pipe2 made both; nothing else owns them.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-/// A raw call's new descriptor as an `OwnedFd`, or its errno.
-fn owned(ret: isize) -> io::Result<OwnedFd> {
-    if ret < 0 {
-        return Err(io::Error::from_raw_os_error(-ret as i32));
-    }
-    // SAFETY: the kernel just made this descriptor for us.
-    Ok(unsafe { OwnedFd::from_raw_fd(ret as i32) })
+    Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
 }
 
 /// How often the helper kills again once the deadline has passed, while zklock (stopped)
@@ -232,14 +209,12 @@ fn helper_main(helper: &Helper) -> ! {
     let (shared, wake, timer) = (*shared, *wake, *timer);
     // On every CPU zklock was given, not only the one its threads keep to (forked before
     // zklock narrows its own, it has them already).
-    crate::threads::give_back_raw();
-    let sys = |n: libc::c_long, a: [usize; 5]| raw::syscall(n, a);
+    super::affinity::give_back();
+    // SAFETY: the calls below pass pointers to locals that outlive them.
+    let sys = |n: libc::c_long, a: [usize; 5]| unsafe { raw::syscall(n, a) };
     // The command's whole cgroup (every descendant, whatever its group) as well as its group.
     let kill = |pgid: i32| {
-        sys(
-            libc::SYS_kill,
-            [(-pgid) as usize, libc::SIGKILL as usize, 0, 0, 0],
-        );
+        super::process::kill_group(pgid, libc::SIGKILL);
         let mut path = [0u8; CGROUP_MAX];
         if let Some(kill) = cgroup_file(shared, b"/cgroup.kill", &mut path) {
             raw::write_file(kill, b"1");
@@ -249,7 +224,7 @@ fn helper_main(helper: &Helper) -> ! {
     // group does not reach the helper, which must outlive zklock by a moment. Every signal
     // is blocked (as zklock left them for the fork): a stray TERM (say, systemd stopping the whole unit) must not disarm the helper
     // while zklock still stops its command; it ends when zklock does. SIGKILL still ends it.
-    sys(libc::SYS_setsid, [0; 5]);
+    let _ = rustix::process::setsid();
     // Hold none of zklock's descriptors but the pipe and the timer: not its streams (a reader
     // of zklock's stdout must see EOF when zklock exits, not when the helper does), not its
     // ZooKeeper connection (a copy kept the connection open after zklock closed it, until the
@@ -305,9 +280,8 @@ fn helper_main(helper: &Helper) -> ! {
                     );
                 }
             }
-            sys(libc::SYS_exit_group, [0; 5]);
-            // SAFETY: not reached; exit_group does not return.
-            unsafe { std::hint::unreachable_unchecked() }
+            // SAFETY: ends the process without zklock's exit handlers (it is zklock's fork).
+            unsafe { libc::_exit(0) }
         }
         if fds[1].revents != 0 {
             read(timer, &mut buf[..8]);
@@ -361,42 +335,34 @@ fn close_all_but(a: i32, b: i32) {
             continue;
         }
         let (low, high) = (low as usize, high as usize);
-        if raw::syscall(libc::SYS_close_range, [low, high, 0, 0, 0]) < 0 {
-            for fd in low..=high.min(4095) {
-                raw::syscall(libc::SYS_close, [fd, 0, 0, 0, 0]);
+        // SAFETY: close_range and close take numbers, no pointer; the helper uses none of
+        // the descriptors it closes.
+        unsafe {
+            if raw::syscall(libc::SYS_close_range, [low, high, 0, 0, 0]) < 0 {
+                for fd in low..=high.min(4095) {
+                    raw::syscall(libc::SYS_close, [fd, 0, 0, 0, 0]);
+                }
             }
         }
     }
 }
 
-/// CLOCK_BOOTTIME in nanoseconds, by a raw system call.
+/// CLOCK_BOOTTIME in nanoseconds (rustix: the vDSO, no `errno`).
 fn boot_now() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    raw::syscall(
-        libc::SYS_clock_gettime,
-        [
-            libc::CLOCK_BOOTTIME as usize,
-            &mut ts as *mut _ as usize,
-            0,
-            0,
-            0,
-        ],
-    );
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
     ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 }
 
 /// Arms `timer` to fire at boot time `at` (absolute); 0 disarms it.
 fn arm(timer: i32, at: i64) {
+    use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec, timerfd_settime};
     let at = at.max(0);
-    let spec = libc::itimerspec {
-        it_interval: libc::timespec {
+    let spec = Itimerspec {
+        it_interval: Timespec {
             tv_sec: 0,
             tv_nsec: 0,
         },
-        it_value: libc::timespec {
+        it_value: Timespec {
             tv_sec: at / 1_000_000_000,
             // A deadline of exactly 0 would disarm; 1 ns past the boot is in the past anyway.
             tv_nsec: if at == 0 {
@@ -406,14 +372,7 @@ fn arm(timer: i32, at: i64) {
             },
         },
     };
-    raw::syscall(
-        libc::SYS_timerfd_settime,
-        [
-            timer as usize,
-            libc::TFD_TIMER_ABSTIME as usize,
-            &spec as *const _ as usize,
-            0,
-            0,
-        ],
-    );
+    // SAFETY: `timer` is the timerfd both processes hold open for the watchdog's whole life.
+    let timer = unsafe { std::os::fd::BorrowedFd::borrow_raw(timer) };
+    let _ = timerfd_settime(timer, TimerfdTimerFlags::ABSTIME, &spec);
 }

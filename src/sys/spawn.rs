@@ -1,4 +1,4 @@
-//! Starting the command with `clone3`: directly inside its cgroup (`CLONE_INTO_CGROUP`,
+//! Starting the command: with `clone3`, directly inside its cgroup (`CLONE_INTO_CGROUP`,
 //! Linux 5.7+), and, on x86_64, without copying zklock's address space (`CLONE_VM |
 //! CLONE_VFORK`, as posix_spawn does).
 //!
@@ -15,15 +15,87 @@
 //! in the memory it shares with zklock (as glibc's posix_spawn does; where it is forked, through
 //! a close-on-exec pipe, as std does).
 
+//!
+//! Where clone3 is refused (an old kernel, a container's seccomp profile, a cgroup zklock may
+//! not use), the command is forked by std's `Command`, with the same settings made between
+//! the fork and the exec, and moved into its cgroup by a write to `cgroup.procs`.
+
 use std::ffi::{CStr, CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::cgroup::Cgroup;
-use crate::sys::raw::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneArgs};
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 
-/// Why the command did not start.
-pub enum Failed {
+use super::raw::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneArgs};
+
+/// The command's cgroup, as the spawn uses it.
+#[derive(Clone, Copy)]
+pub struct IntoCgroup<'a> {
+    /// The directory, open: what clone3 takes (`CLONE_INTO_CGROUP`); -1 if it could not be.
+    pub dir_fd: i32,
+    /// Its `cgroup.procs`: what a forked child writes itself into.
+    pub procs: &'a CStr,
+}
+
+/// Starts `program args` with zklock's environment plus `env`, in a new process group of its
+/// own (taking the terminal when `terminal`), with the parent-death signal set, inside
+/// `cgroup` if given, and with the CPUs zklock was started with (affinity.rs). `found` is
+/// where an early look in $PATH found `program`. Returns its pid, once it has exec'd; Err is
+/// the exec's error (NotFound: no such command), or the fork's.
+pub fn spawn(
+    program: &OsStr,
+    found: Option<&Path>,
+    args: &[OsString],
+    env: &[(&str, String)],
+    cgroup: Option<IntoCgroup<'_>>,
+    terminal: bool,
+) -> io::Result<i32> {
+    match spawn_clone3(program, found, args, env, cgroup, terminal) {
+        Ok(pid) => return Ok(pid),
+        Err(Failed::Exec(e)) => return Err(e),
+        Err(Failed::Clone) => {}
+    }
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .process_group(0);
+    let zklock = super::process::own_pid();
+    let procs = cgroup.map(|c| c.procs.to_owned());
+    // SAFETY: the closure runs between fork and exec and makes only raw system calls
+    // (rustix's and `raw`'s) and libc's async-signal-safe `signal`.
+    unsafe {
+        command.pre_exec(move || {
+            if !super::raw::killed_with_parent(zklock) {
+                // zklock died before the prctl took effect.
+                libc::_exit(137);
+            }
+            if let Some(procs) = &procs
+                && !super::raw::write_file(procs, b"0")
+            {
+                return Err(io::Error::other("cannot enter the command's cgroup"));
+            }
+            // Take the terminal for the new group (as a shell's child does, so neither order of
+            // parent and child can let the command read it from the background); SIGTTOU is
+            // still ignored here, as in zklock.
+            if terminal {
+                let _ =
+                    rustix::termios::tcsetpgrp(rustix::stdio::stdin(), rustix::process::getpid());
+            }
+            for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            super::affinity::give_back();
+            Ok(())
+        });
+    }
+    command.spawn().map(|child| child.id() as i32)
+}
+
+/// Why clone3 did not start the command.
+enum Failed {
     /// clone3 itself failed (an old kernel, a cgroup we may not use): start it the usual way.
     Clone,
     /// The command was not found, or could not be executed: the error of `execve`.
@@ -102,15 +174,13 @@ impl Report {
     }
 }
 
-/// Starts `program args` with zklock's environment plus `env`, in a new process group (taking
-/// the terminal when `terminal`), with the parent-death signal set, inside `cgroup` if given.
-/// Returns its pid.
-pub fn spawn(
+/// `spawn` with clone3.
+fn spawn_clone3(
     program: &OsStr,
     found: Option<&Path>,
     args: &[OsString],
     env: &[(&str, String)],
-    cgroup: Option<&Cgroup>,
+    cgroup: Option<IntoCgroup<'_>>,
     terminal: bool,
 ) -> Result<i32, Failed> {
     let exec = |e| Failed::Exec(e);
@@ -134,7 +204,7 @@ pub fn spawn(
     // SAFETY: `environ` is null or a null-terminated array of C strings; zklock changes its
     // environment only at its start, before any other thread (settings.rs).
     unsafe {
-        let mut entry = crate::sys::environment();
+        let mut entry = super::start::environment();
         while !entry.is_null() && !(*entry).is_null() {
             let text = CStr::from_ptr(*entry).to_bytes();
             let name = text.split(|b| *b == b'=').next().unwrap_or(text);
@@ -181,7 +251,7 @@ pub fn spawn(
         }
         // No handler of zklock's may run in the child, which may share zklock's memory: every
         // signal stays blocked from before the clone until the child has reset the handlers.
-        let pid = crate::sys::raw::with_every_signal_blocked(|| clone(&mut args, &child));
+        let pid = super::raw::with_every_signal_blocked(|| clone(&mut args, &child));
         let failed = child.report.received();
         if pid < 0 {
             return Err(Failed::Clone);
@@ -206,10 +276,10 @@ const CHILD_STACK: usize = 64 * 1024;
 unsafe fn clone(args: &mut CloneArgs, child: &ChildArgs) -> i64 {
     let entry: extern "C" fn(*const ChildArgs) -> ! = child_main;
     args.flags |= (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
-    let mut stack = crate::sys::raw::stack(CHILD_STACK);
+    let mut stack = super::raw::stack(CHILD_STACK);
     // SAFETY: the stack outlives the child's use of it: this thread resumes only once the
     // child has exec'd or exited; every signal is blocked by the caller.
-    let pid = unsafe { crate::sys::raw::clone_on_stack(args, &mut stack, entry, child) };
+    let pid = unsafe { super::raw::clone_on_stack(args, &mut stack, entry, child) };
     if pid < 0 { -1 } else { pid }
 }
 
@@ -236,7 +306,7 @@ extern "C" fn child_main(child: *const ChildArgs) -> ! {
     // call is a plain system call wrapper.
     unsafe {
         let child = &*child;
-        if !crate::sys::raw::killed_with_parent(child.zklock) {
+        if !super::raw::killed_with_parent(child.zklock) {
             libc::_exit(137);
         }
         libc::setpgid(0, 0);
@@ -253,7 +323,7 @@ extern "C" fn child_main(child: *const ChildArgs) -> ! {
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
         libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-        crate::threads::give_back_raw();
+        super::affinity::give_back();
         libc::execve(child.path, child.argv, child.envp);
         child.report.send(*libc::__errno_location());
         libc::_exit(127);

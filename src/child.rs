@@ -4,21 +4,19 @@
 
 use std::fs::File;
 use std::io;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::cgroup::{self, Cgroup};
-
-mod clone3;
 use crate::error::Error;
 use crate::signal::Signal;
+use crate::sys::process::{self, Reaped};
+use crate::sys::spawn::{self, IntoCgroup};
 
 /// Makes zklock the reaper of the command's orphaned descendants, so that none escapes to init
 /// while zklock still has to stop them before releasing the lock; or says why it cannot.
-pub use crate::sys::become_subreaper;
+pub use crate::sys::process::become_subreaper;
 
 /// A running command; its pid is also its process group id.
 #[derive(Debug)]
@@ -33,17 +31,9 @@ pub struct Child {
     cgroup: Option<&'static Cgroup>,
     /// A child of zklock that is not the command's (the watchdog).
     spare: i32,
-    /// Sweep escaped descendants and the cgroup, not only the process group. Off only by the
-    /// test hook ZKLOCK_UNSAFE_NO_SWEEP, for a negative control; never set it.
+    /// Sweep escaped descendants and the cgroup, not only the process group. Off only in a
+    /// test build's negative control (hooks.rs).
     sweep: bool,
-}
-
-/// Whether stdin is a terminal whose foreground process group is zklock's: then the command,
-/// in a group of its own, must be given the terminal, or reading it would stop it (SIGTTIN)
-/// while the lock stays held.
-fn owns_terminal() -> bool {
-    // SAFETY: isatty, tcgetpgrp and getpgrp only inspect state.
-    unsafe { libc::isatty(0) == 1 && libc::tcgetpgrp(0) == libc::getpgrp() }
 }
 
 /// The command's program as execvp(3) would find it in $PATH, looked up ahead of the spawn
@@ -61,7 +51,7 @@ const LOOKUP_KEEPS: Duration = Duration::from_millis(50);
 impl Program {
     pub fn find(argv: &[std::ffi::OsString]) -> Program {
         Program {
-            found: argv.first().and_then(|p| clone3::resolve(p).ok()),
+            found: argv.first().and_then(|p| spawn::resolve(p).ok()),
             at: Instant::now(),
         }
     }
@@ -87,58 +77,17 @@ pub fn spawn(
     let Some((program, args)) = argv.split_first() else {
         return Err(Error::Usage("no command given".into()));
     };
-    let terminal = owns_terminal();
+    // stdin a terminal whose foreground group is zklock's: the command, in a group of its
+    // own, must be given the terminal, or reading it would stop it (SIGTTIN) while the lock
+    // stays held.
+    let terminal = process::owns_terminal();
     let found = early.and_then(Program::fresh);
-    match clone3::spawn(
-        program,
-        found,
-        args,
-        env,
-        cgroup.map(|c| c as &Cgroup),
-        terminal,
-    ) {
-        Ok(pid) => return Ok(started(pid, terminal, cgroup)),
-        Err(clone3::Failed::Exec(e)) => return Err(not_started(program, e)),
-        // An old kernel: fork, and move the child into the cgroup before exec (slower).
-        Err(clone3::Failed::Clone) => {}
-    }
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .process_group(0);
-    // SAFETY: getpid is async-signal-safe and has no preconditions.
-    let zklock = unsafe { libc::getpid() };
-    // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // zklock may have died before the prctl took effect.
-            if libc::getppid() != zklock {
-                libc::_exit(137);
-            }
-            if let Some(cgroup) = cgroup
-                && !crate::cgroup::enter_raw(&cgroup.procs)
-            {
-                return Err(io::Error::last_os_error());
-            }
-            // Take the terminal for the new group (as a shell's child does, so neither order of
-            // parent and child can let the command read it from the background); SIGTTOU is
-            // still ignored here, as in zklock.
-            if terminal {
-                libc::tcsetpgrp(0, libc::getpid());
-            }
-            for sig in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
-                libc::signal(sig, libc::SIG_DFL);
-            }
-            crate::threads::give_back_raw();
-            Ok(())
-        });
-    }
-    match command.spawn() {
-        Ok(child) => Ok(started(child.id() as i32, terminal, cgroup)),
+    let into = cgroup.map(|c| IntoCgroup {
+        dir_fd: c.dir_fd,
+        procs: &c.procs,
+    });
+    match spawn::spawn(program, found, args, env, into, terminal) {
+        Ok(pid) => Ok(started(pid, terminal, cgroup)),
         Err(e) => Err(not_started(program, e)),
     }
 }
@@ -153,7 +102,7 @@ fn started(pid: i32, terminal: bool, cgroup: Option<&'static Cgroup>) -> Child {
         stopped: None,
         cgroup,
         spare: 0,
-        sweep: std::env::var_os("ZKLOCK_UNSAFE_NO_SWEEP").is_none(),
+        sweep: !crate::hooks::is_off(crate::hooks::Off::Sweep),
     }
 }
 
@@ -174,12 +123,9 @@ impl Child {
     /// Sends `sig` to the command's whole process group (and SIGCONT, so a stopped group can
     /// act on it).
     pub fn signal(&self, sig: Signal) {
-        // SAFETY: kill with a negative pid signals a process group; no memory is touched.
-        unsafe {
-            libc::kill(-self.pid, sig.0);
-            if sig.0 != libc::SIGKILL {
-                libc::kill(-self.pid, libc::SIGCONT);
-            }
+        process::kill_group(self.pid, sig.0);
+        if sig.0 != libc::SIGKILL {
+            process::kill_group(self.pid, libc::SIGCONT);
         }
     }
 
@@ -187,24 +133,11 @@ impl Child {
     /// once it has exited: its code, or 128+N when signal N killed it.
     pub fn reap(&mut self) -> Option<i32> {
         loop {
-            let mut raw = 0;
-            // SAFETY: waitpid writes only to `raw`.
-            let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG | libc::WUNTRACED) };
-            if pid <= 0 {
-                return self.status;
-            }
-            if libc::WIFSTOPPED(raw) {
-                if pid == self.pid {
-                    self.stopped = Some(libc::WSTOPSIG(raw));
-                }
-                continue;
-            }
-            if pid == self.pid {
-                self.status = Some(if libc::WIFSIGNALED(raw) {
-                    128 + libc::WTERMSIG(raw)
-                } else {
-                    libc::WEXITSTATUS(raw)
-                });
+            match process::reap_any() {
+                Reaped::None => return self.status,
+                Reaped::Stopped { pid, signal } if pid == self.pid => self.stopped = Some(signal),
+                Reaped::Ended { pid, status } if pid == self.pid => self.status = Some(status),
+                Reaped::Stopped { .. } | Reaped::Ended { .. } => {}
             }
         }
     }
@@ -217,17 +150,14 @@ impl Child {
     /// Gives the terminal back to zklock's group, if the command had it.
     pub fn take_back_terminal(&self) {
         if self.terminal {
-            // SAFETY: zklock ignores SIGTTOU, so it may set the foreground group from the
-            // background.
-            unsafe { libc::tcsetpgrp(0, libc::getpgrp()) };
+            process::take_terminal();
         }
     }
 
     /// True while any process remains in the command's process group.
     pub fn group_alive(&mut self) -> bool {
         self.reap();
-        // SAFETY: signal 0 only checks for existence.
-        unsafe { libc::kill(-self.pid, 0) == 0 }
+        process::group_exists(self.pid)
     }
 
     /// After the command exited: stops whatever it left in its process group with `sig`, then
@@ -262,8 +192,7 @@ impl Child {
             return self.group_alive();
         }
         self.reap();
-        // SAFETY: signal 0 only checks for existence.
-        let group = unsafe { libc::kill(-self.pid, 0) == 0 };
+        let group = process::group_exists(self.pid);
         let contained = self
             .cgroup
             .is_some_and(|c| c.pids().into_iter().any(|pid| pid != c.keeper()));
@@ -293,26 +222,23 @@ impl Child {
                 cgroup.kill_all();
             }
             for pid in cgroup.pids() {
-                // SAFETY: kill on a member of the command's cgroup.
-                unsafe {
-                    libc::kill(pid, sig.0);
-                    if sig.0 != libc::SIGKILL {
-                        libc::kill(pid, libc::SIGCONT);
-                    }
+                process::kill(pid, sig.0);
+                if sig.0 != libc::SIGKILL {
+                    process::kill(pid, libc::SIGCONT);
                 }
             }
         }
+        // Children of ours, not yet reaped, so their pids are not reused.
         for pid in self.others() {
-            // SAFETY: kill and getpgid on a child of ours (not yet reaped, so not reused).
-            unsafe {
-                let group = libc::getpgid(pid);
-                for target in [pid, -group] {
-                    if target != 0 && target != -1 {
-                        libc::kill(target, sig.0);
-                        if sig.0 != libc::SIGKILL {
-                            libc::kill(target, libc::SIGCONT);
-                        }
-                    }
+            let group = process::group_of(pid);
+            process::kill(pid, sig.0);
+            if let Some(group) = group {
+                process::kill_group(group, sig.0);
+            }
+            if sig.0 != libc::SIGKILL {
+                process::kill(pid, libc::SIGCONT);
+                if let Some(group) = group {
+                    process::kill_group(group, libc::SIGCONT);
                 }
             }
         }

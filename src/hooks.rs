@@ -1,0 +1,32 @@
+//! The switches the safety tests' negative controls turn part of the guard off with, to show
+//! that a test would catch the guard's absence (tests/safety.rs). They exist only in a build
+//! with the cargo feature `test-hooks` (tests/run.sh); a release build, the packages among
+//! them, has not even their names, and ignores the variables (tests/package.rs).
+
+/// A part of the guard a test may turn off.
+#[derive(Debug, Clone, Copy)]
+pub enum Off {
+    /// `ZKLOCK_UNSAFE_NO_LEASE`: the command is not stopped when the lease runs out.
+    Lease,
+    /// `ZKLOCK_UNSAFE_NO_WATCHDOG`: no watchdog.
+    Watchdog,
+    /// `ZKLOCK_UNSAFE_NO_SWEEP`: only the command's process group is stopped, not what left it.
+    Sweep,
+}
+
+/// Whether a test turned `part` off.
+#[cfg(feature = "test-hooks")]
+pub fn is_off(part: Off) -> bool {
+    let name = match part {
+        Off::Lease => "ZKLOCK_UNSAFE_NO_LEASE",
+        Off::Watchdog => "ZKLOCK_UNSAFE_NO_WATCHDOG",
+        Off::Sweep => "ZKLOCK_UNSAFE_NO_SWEEP",
+    };
+    std::env::var_os(name).is_some()
+}
+
+/// Whether a test turned `part` off: never, in this build.
+#[cfg(not(feature = "test-hooks"))]
+pub fn is_off(_part: Off) -> bool {
+    false
+}
