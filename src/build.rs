@@ -43,31 +43,8 @@ fn main() {
             println!("cargo:rerun-if-changed={dir}/{branch}");
         }
     }
-    // Relative relocations packed (DT_RELR): the dynamic loader applies ~6,400 of them at every
-    // start of zklock; packed, it touches fewer pages and runs fewer instructions (README,
-    // Performance). Only a glibc of 2.36 or later can load such a binary, and a linker honours
-    // the option whatever glibc there is (rust-lld does), so it is asked for only where the
-    // binary is built for the glibc it is built on, and that glibc is 2.36 or later: the
-    // ordinary build runs where it was built (README, "Where it runs").
-    let target = |key: &str| std::env::var(key).unwrap_or_default();
-    if target("CARGO_CFG_TARGET_OS") == "linux"
-        && target("CARGO_CFG_TARGET_ENV") == "gnu"
-        && target("HOST") == target("TARGET")
-        && host_glibc().is_some_and(|version| version >= (2, 36))
-    {
-        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
-    }
+    // No DT_RELR (packed relative relocations): measured interleaved against the same code
+    // with it, its gain was within a cycle's run-to-run noise (README, Performance), and a
+    // binary with it loads only on glibc 2.36 and later.
     println!("cargo:rerun-if-changed=src/build.rs");
-}
-
-/// The build host's glibc, as `getconf GNU_LIBC_VERSION` says it ("glibc 2.36").
-fn host_glibc() -> Option<(u32, u32)> {
-    let out = Command::new("getconf")
-        .arg("GNU_LIBC_VERSION")
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let (major, minor) = text.trim().strip_prefix("glibc ")?.split_once('.')?;
-    let minor = minor.split(|c: char| !c.is_ascii_digit()).next()?;
-    Some((major.parse().ok()?, minor.parse().ok()?))
 }

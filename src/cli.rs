@@ -169,13 +169,33 @@ fn lock_line(
 ) -> Option<Vec<std::ffi::OsString>> {
     match first_positional(command, args)? {
         (_, word) if word.contains('/') => Some(args.to_vec()),
-        (i, word) if word == "lock" => {
+        // Before the word `lock`, only the root's options (the connection's): `lock`'s own
+        // there are an error of the whole definition's, which must say so.
+        (i, word) if word == "lock" && only_root_options(&args[1..i]) => {
             let mut line = args.to_vec();
             line.remove(i);
             Some(line)
         }
         _ => None,
     }
+}
+
+/// Whether every option among `args` is one of the root's (`ConnectionArgs`). Conservative: a
+/// word that only looks like an option (a value starting with '-') also says no, and the line
+/// goes to the whole definition.
+fn only_root_options(args: &[std::ffi::OsString]) -> bool {
+    let root = ConnectionArgs::augment_args(clap::Command::new("zklock"));
+    args.iter().all(|arg| {
+        let arg = arg.to_string_lossy();
+        if let Some(long) = arg.strip_prefix("--") {
+            let name = long.split('=').next().unwrap_or(long);
+            root.get_arguments().any(|a| a.get_long() == Some(name))
+        } else if let Some(short) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
+            root.get_arguments().any(|a| a.get_short() == Some(short))
+        } else {
+            true
+        }
+    })
 }
 
 /// The first positional argument and its index, skipping options and their values as the
@@ -610,6 +630,99 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    /// The differential test the lock-line parser is kept by (README, Performance): every
+    /// option of `lock`'s line and of the root, in each form clap takes (`--long V`,
+    /// `--long=V`, `-s V`, `-sV`, a flag alone), before and after the path, in the bare form
+    /// and after `lock`, with a good value, a bad one and none, parses as the whole
+    /// definition parses it: the same command line, or the same error.
+    #[test]
+    fn every_option_form_and_error_of_the_lock_line_parses_as_the_whole_definition() {
+        let split = |line: &str| -> Vec<std::ffi::OsString> {
+            line.split(' ')
+                .filter(|w| !w.is_empty())
+                .map(Into::into)
+                .collect()
+        };
+        let same = |line: &str| {
+            let args = split(line);
+            assert_eq!(
+                format!("{:?}", Cli::parse_args(args.clone())),
+                format!("{:?}", Cli::parse_whole(args)),
+                "{line}"
+            );
+        };
+        let whole_takes = |line: &str| Cli::parse_whole(split(line)).is_ok();
+        let mut lines = 0;
+        for arg in LockLine::command().get_arguments() {
+            let (long, short) = (arg.get_long(), arg.get_short());
+            if long.is_none() && short.is_none() {
+                continue;
+            }
+            let mut forms: Vec<String> = Vec::new();
+            if arg.get_action().takes_values() {
+                let name =
+                    long.map_or_else(|| format!("-{}", short.unwrap()), |l| format!("--{l}"));
+                let possible: Vec<String> = arg
+                    .get_possible_values()
+                    .iter()
+                    .map(|v| v.get_name().to_string())
+                    .collect();
+                let candidates = possible
+                    .into_iter()
+                    .chain(["2s", "3", "INT", "creator", "h:1", "x"].map(String::from));
+                let good = candidates
+                    .clone()
+                    .find(|v| whole_takes(&format!("zklock {name} {v} /x -- true")));
+                let bad = ["bogus", "-1", "0", ""]
+                    .into_iter()
+                    .find(|v| !whole_takes(&format!("zklock {name}={v} /x -- true")));
+                for value in good.iter().map(String::as_str).chain(bad) {
+                    if let Some(l) = long {
+                        forms.push(format!("--{l} {value}"));
+                        forms.push(format!("--{l}={value}"));
+                    }
+                    if let Some(c) = short {
+                        forms.push(format!("-{c} {value}"));
+                        forms.push(format!("-{c}{value}"));
+                    }
+                }
+                // No value at all: the option last.
+                lines += 1;
+                same(&format!("zklock /x {name}"));
+            } else {
+                forms.extend(long.map(|l| format!("--{l}")));
+                forms.extend(short.map(|c| format!("-{c}")));
+                // Given twice, and with a value it does not take.
+                forms.extend(long.map(|l| format!("--{l} --{l}")));
+                forms.extend(long.map(|l| format!("--{l}=v")));
+            }
+            for form in &forms {
+                for line in [
+                    format!("zklock {form} /x -- true"),
+                    format!("zklock /x {form} -- true"),
+                    format!("zklock {form} lock /x -- true"),
+                    format!("zklock lock {form} /x -c date"),
+                ] {
+                    lines += 1;
+                    same(&line);
+                }
+            }
+        }
+        // Unknown options, a misspelt one, and lines with no path or command.
+        for line in [
+            "zklock --bogus /x -- true",
+            "zklock --waitt 2s /x -- true",
+            "zklock -Z /x -- true",
+            "zklock /x",
+            "zklock /x --",
+            "zklock lock -- true",
+        ] {
+            lines += 1;
+            same(line);
+        }
+        assert!(lines > 200, "only {lines} lines compared");
     }
 
     #[test]

@@ -6,12 +6,3 @@
 
 #[cfg(not(test))]
 zklock::c_main!(zklock::main);
-
-// The unwinder from libgcc_eh.a, linked in, instead of libgcc_s.so.1: one shared library fewer
-// for the dynamic loader to find, map and relocate at every start (README, Performance). Rust's
-// standard library asks for `gcc_s`; named here, in the binary's own crate, the archive comes
-// first on the linker's command line and defines the `_Unwind_*` symbols, so `--as-needed`
-// drops libgcc_s. (libgcc_eh.a ships with gcc, which links every Rust program on linux-gnu.)
-#[cfg(all(not(test), target_os = "linux", target_env = "gnu"))]
-#[link(name = "gcc_eh", kind = "static")]
-unsafe extern "C" {}

@@ -54,9 +54,11 @@ pub enum Reaped {
     Ended { pid: i32, status: i32 },
 }
 
-/// Reaps one exited (or reports one stopped) child of zklock's without waiting.
+/// Reaps one exited (or reports one stopped) child of zklock's without waiting. (rustix's
+/// `wait` is `waitpid(-1)`, any child; its `waitpid(None)` is `waitpid(0)`, only children in
+/// zklock's own process group, which the command is not.)
 pub fn reap_any() -> Reaped {
-    match rustix::process::waitpid(None, WaitOptions::NOHANG | WaitOptions::UNTRACED) {
+    match rustix::process::wait(WaitOptions::NOHANG | WaitOptions::UNTRACED) {
         Ok(Some((pid, status))) => {
             let pid = pid.as_raw_nonzero().get();
             if let Some(signal) = status.stopping_signal() {

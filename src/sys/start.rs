@@ -106,3 +106,13 @@ pub(super) fn environment() -> *const *const c_char {
     // (above).
     unsafe { environ }
 }
+
+// The unwinder from libgcc_eh.a, linked in, instead of libgcc_s.so.1: one shared library fewer
+// for the dynamic loader to find, map and relocate at every start (README, Performance: 2–3%
+// of a cycle). Rust's standard library asks for `gcc_s`; named here, in a crate linked before
+// std, the archive comes first on the linker's command line and defines the `_Unwind_*`
+// symbols, so `--as-needed` drops libgcc_s (tests/package.rs checks the binary loads only
+// libc). libgcc_eh.a ships with gcc, which links every Rust program on linux-gnu.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[link(name = "gcc_eh", kind = "static", modifiers = "-bundle")]
+unsafe extern "C" {}
