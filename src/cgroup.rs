@@ -78,7 +78,7 @@ impl Cgroup {
     /// the mkdir at once, and 0.1–0.7 ms more when it comes later, as the command does once
     /// the lock's answers are in (or a waiter's turn, seconds later); a member that came and
     /// went helps only for some milliseconds, and a `stat` of the cgroup's files not at all.
-    /// The keeper is made while the contender's create is on its way (helpers.rs), and keeps
+    /// The keeper is made while the contender's create is on its way (containment.rs), and keeps
     /// the cgroup a populated one until the lock is released, so neither the command's start
     /// nor its end is the cgroup's first or last member. It never counts as the command's
     /// (`Cgroup::keeper`), and no `waitpid(-1)` of zklock's reaps it (no exit signal: only

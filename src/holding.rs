@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use crate::child;
 use crate::connect::Connection;
 use crate::connect::Session;
+use crate::containment::{CgroupUse, Containment};
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::guard::{self, Ending, Stopping, Watches};
-use crate::helpers::{CgroupUse, Helpers};
 use crate::host;
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
@@ -60,7 +60,7 @@ impl Plan {
 
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = interrupt::listen(true)?;
-    let mut helpers = Helpers::default();
+    let mut containment = Containment::default();
     let mut session =
         interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
     let mut nodes = Vec::new();
@@ -68,7 +68,7 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     let outcome = hold(
         &mut session,
         &plan,
-        &mut helpers,
+        &mut containment,
         &mut nodes,
         &mut signals,
         &mut watches,
@@ -84,7 +84,7 @@ pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32
     // on its way, not before it.
     let cleaning = async {
         tokio::task::yield_now().await;
-        helpers.remove_cgroup();
+        containment.remove_cgroup();
     };
     tokio::join!(closing, cleaning);
     diag.info(format_args!(
@@ -102,7 +102,7 @@ async fn take_lock(
     session: &mut Session,
     path: &str,
     plan: &Plan,
-    helpers: &mut Helpers,
+    containment: &mut Containment,
     nodes: &mut Vec<OwnNode>,
     diag: &Diag,
 ) -> Result<Option<BootTime>, Error> {
@@ -111,7 +111,7 @@ async fn take_lock(
     // of a millisecond; the answer waits for the server's disk): neither a lock free at once
     // nor a hand-off waits for them. `-n` makes them only once the lock is held, so that a
     // conflict costs none.
-    let mut prepare = || helpers.ready(&plan.argv, plan.cgroup, diag).map(|_| ());
+    let mut prepare = || containment.ready(&plan.argv, plan.cgroup, diag).map(|_| ());
     let meanwhile = match plan.patience {
         Patience::None => None,
         Patience::Until(_) => Some(&mut prepare as &mut dyn FnMut() -> Result<(), Error>),
@@ -139,7 +139,7 @@ async fn take_lock(
 async fn hold(
     session: &mut Session,
     plan: &Plan,
-    helpers: &mut Helpers,
+    containment: &mut Containment,
     nodes: &mut Vec<OwnNode>,
     signals: &mut Listener,
     watches: &mut Watches,
@@ -162,7 +162,7 @@ async fn hold(
                     semaphore::acquire(session, path, &plan.id, limit, plan.patience, nodes, diag)
                         .await
                 }
-                None => take_lock(session, path, plan, helpers, nodes, diag).await,
+                None => take_lock(session, path, plan, containment, nodes, diag).await,
             }
         };
         let taken = tokio::select! {
@@ -222,7 +222,7 @@ async fn hold(
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
     // Made while the create was on its way (take_lock), or now: -n, and the semaphore.
-    let prepared = helpers.ready(&plan.argv, plan.cgroup, diag)?;
+    let prepared = containment.ready(&plan.argv, plan.cgroup, diag)?;
     let (cgroup, program) = (prepared.cgroup, &prepared.program);
     // Before the spawn: the recorded duration is never shorter than the command's run, even
     // when zklock gets the CPU back only a while after the command started.
@@ -236,7 +236,7 @@ async fn hold(
         &mut child,
         signals,
         plan.stopping,
-        helpers.watchdog,
+        containment.watchdog,
         watches,
         diag,
     )

@@ -10,11 +10,11 @@ pub(crate) mod child;
 pub mod cli;
 pub(crate) mod cmd;
 pub(crate) mod connect;
+pub(crate) mod containment;
 pub(crate) mod diag;
 pub(crate) mod duration;
 pub mod error;
 pub(crate) mod guard;
-pub(crate) mod helpers;
 pub(crate) mod holding;
 pub(crate) mod hooks;
 pub(crate) mod host;
@@ -73,7 +73,7 @@ fn start_watchdog_early(cli: &Cli) {
         cli::Command::Elect(args) => args.runs_a_command(),
         cli::Command::Watch(_) | cli::Command::Ls(_) => false,
     };
-    if holds && helpers::watchdog_wanted() {
+    if holds && containment::watchdog_wanted() {
         sys::watchdog::start_early();
     }
 }

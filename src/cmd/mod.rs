@@ -9,10 +9,10 @@ use std::ffi::OsString;
 
 use crate::cli::{Command, RunArgs};
 use crate::connect::Connection;
+use crate::containment::CgroupUse;
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::guard::Stopping;
-use crate::helpers::CgroupUse;
 use crate::holding::Plan;
 use crate::host;
 use crate::recipe::{Patience, Recipe};

@@ -1,5 +1,5 @@
-//! The command's helpers: its cgroup and the watchdog (SPEC §2, ../shared/SAFETY.md), made
-//! for `lock` and `elect` before the command runs; with them, what the command's start and
+//! What contains the command besides zklock: its cgroup and the watchdog (SPEC §2,
+//! ../shared/SAFETY.md), made for `lock` and `elect` before the command runs; with them, what the command's start and
 //! end need and can have ready early: its program's place in $PATH, the list of zklock's
 //! children the sweep reads, and the handlers of the signals passed on to it.
 
@@ -34,7 +34,7 @@ pub struct Prepared {
 /// should zklock stop or die (SPEC §2), forked at zklock's start (`-n`: now), and the rest
 /// (`Prepared`).
 #[derive(Default)]
-pub struct Helpers {
+pub struct Containment {
     pub watchdog: Option<&'static Watchdog>,
     prepared: Option<Prepared>,
 }
@@ -57,7 +57,7 @@ fn start_watchdog(diag: &Diag) -> Result<Option<&'static Watchdog>, Error> {
     Ok(Some(watchdog))
 }
 
-impl Helpers {
+impl Containment {
     /// The watchdog, and the command's cgroup and program, made now if they are not yet.
     pub fn ready(
         &mut self,
