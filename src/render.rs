@@ -1,5 +1,6 @@
-//! Human and JSON output for ls, watch and elect --leader/--observe. Hand-written JSON: the
-//! objects are flat and few, and an escaper is shorter than the dependency.
+//! Human and JSON output for ls, watch and elect --leader/--observe: the text side (escaping,
+//! columns, times) here, and the JSON objects' vocabulary (`Json`, fields in a fixed order),
+//! written by serde_json.
 
 use std::fmt::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,62 +20,36 @@ impl Json {
         Json::Str(s.into())
     }
 
-    /// Renders on one line.
+    /// Renders on one line, by serde_json (the writer of every record and `--json` object):
+    /// fields in the order given.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out);
-        out
-    }
-
-    fn write(&self, out: &mut String) {
-        match self {
-            Json::Null => out.push_str("null"),
-            Json::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Json::Str(s) => escape(s, out),
-            Json::List(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write(out);
-                }
-                out.push(']');
-            }
-            Json::Object(fields) => {
-                out.push('{');
-                for (i, (key, value)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    escape(key, out);
-                    out.push(':');
-                    value.write(out);
-                }
-                out.push('}');
-            }
-        }
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
-fn escape(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Json::Null => out.serialize_unit(),
+            Json::Int(n) => out.serialize_i64(*n),
+            Json::Str(s) => out.serialize_str(s),
+            Json::List(items) => {
+                let mut seq = out.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
             }
-            c => out.push(c),
+            Json::Object(fields) => {
+                let mut map = out.serialize_map(Some(fields.len()))?;
+                for (key, value) in fields {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
         }
     }
-    out.push('"');
 }
 
 /// Node data for JSON: `(data, encoding)`, UTF-8 when it is, base64 otherwise.

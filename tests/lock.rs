@@ -91,8 +91,11 @@ fn the_command_inherits_the_environment_with_zklocks_variables_replaced() {
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 
-/// zklock keeps its own two threads on one CPU (src/threads.rs); the command, and the
-/// watchdog and keeper it starts, run on every CPU zklock was given.
+/// zklock keeps its own two threads on one CPU only until the command runs (src/threads.rs):
+/// the command, the watchdog and keeper it starts, and zklock's threads once the command
+/// runs, are on every CPU zklock was given, so that a command busy on every CPU cannot hold
+/// a probe back on the one CPU. (Against a zklock that kept its threads narrowed, the last
+/// assertion fails: run.)
 #[test]
 fn what_zklock_starts_runs_on_the_cpus_zklock_was_given() {
     let allowed = |status: &str| {
@@ -130,16 +133,10 @@ done"#;
     let children = of("child");
     assert!(children.len() >= 2, "{}", ran.stdout);
     assert!(children.iter().all(|c| *c == given), "{}", ran.stdout);
-    // zklock's main thread and async-io's, both on the one CPU zklock started on.
+    // zklock's main thread and async-io's, given back every CPU once the command runs.
     let threads = of("thread");
     assert!(threads.len() >= 2, "{}", ran.stdout);
-    assert!(
-        threads
-            .iter()
-            .all(|t| *t == threads[0] && t.parse::<u32>().is_ok()),
-        "{}",
-        ran.stdout
-    );
+    assert!(threads.iter().all(|t| *t == given), "{}", ran.stdout);
     zk().assert_empty_soon(&path, Duration::ZERO);
 }
 

@@ -115,7 +115,8 @@ fn show(leader: Option<&Leader>, json: bool) -> String {
             .map(|l| render::data_text(l.id.as_bytes()))
             .unwrap_or_default();
     }
-    // README's JSON vocabulary: the leader's node as `path`, its `id`, `ctime` and `role`.
+    // README's JSON vocabulary: the leader's node as `path`, its `id`, `ctime`, `role` and
+    // `position` (null: a holder's, as in `ls --holder`), every field null when none leads.
     let (path, id, ctime, role) = match leader {
         Some(l) => (
             Json::str(&l.node),
@@ -130,6 +131,7 @@ fn show(leader: Option<&Leader>, json: bool) -> String {
         ("id", id),
         ("ctime", ctime),
         ("role", role),
+        ("position", Json::Null),
     ])
     .render()
 }

@@ -271,29 +271,42 @@ async fn describe(client: &Client, args: &WatchArgs, event: &Event) -> String {
             _ => format!("{} {}", event.kind, event.path),
         };
     }
-    let mut fields = vec![
+    // Every event carries every field of an event, null where it does not apply (README's
+    // JSON table): a reader need not ask whether a key is there.
+    let (version, data, encoding) = match detail {
+        Some((data, stat)) => {
+            let (data, encoding) = render::data_json(&data);
+            (Json::Int(stat.version.into()), data, encoding)
+        }
+        None => (Json::Null, Json::Null, Json::Null),
+    };
+    let (child, change, children) = match &event.child {
+        Some((child, change, count)) => (
+            Json::str(child),
+            Json::str(*change),
+            Json::Int(*count as i64),
+        ),
+        None => (Json::Null, Json::Null, Json::Null),
+    };
+    Json::Object(vec![
         ("event", Json::str(event.kind)),
         ("path", Json::str(&event.path)),
-    ];
-    if event.zxid >= 0 {
-        fields.push(("zxid", Json::Int(event.zxid)));
-    }
-    if let Some((data, stat)) = detail {
-        let (data, encoding) = render::data_json(&data);
-        fields.extend([
-            ("version", Json::Int(stat.version.into())),
-            ("data", data),
-            ("encoding", encoding),
-        ]);
-    }
-    if let Some((child, change, count)) = &event.child {
-        fields.extend([
-            ("child", Json::str(child)),
-            ("change", Json::str(*change)),
-            ("children", Json::Int(*count as i64)),
-        ]);
-    }
-    Json::Object(fields).render()
+        (
+            "zxid",
+            if event.zxid >= 0 {
+                Json::Int(event.zxid)
+            } else {
+                Json::Null
+            },
+        ),
+        ("version", version),
+        ("data", data),
+        ("encoding", encoding),
+        ("child", child),
+        ("change", change),
+        ("children", children),
+    ])
+    .render()
 }
 
 /// Runs the command per event, one at a time; events arriving meanwhile collapse into one
