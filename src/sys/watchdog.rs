@@ -32,11 +32,14 @@
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicUsize, Ordering};
+
+use rustix::event::{PollFd, PollFlags, poll};
+use rustix::time::Timespec;
 
 use super::raw;
 
@@ -125,7 +128,7 @@ impl Watchdog {
     pub fn guard(&self, pgid: i32, deadline: i64) {
         self.shared.deadline.store(deadline, Ordering::SeqCst);
         self.shared.pgid.store(pgid, Ordering::SeqCst);
-        arm(self.timer.as_raw_fd(), deadline);
+        arm(self.timer.as_fd(), deadline);
     }
 
     /// Moves the deadline on (an atomic store; the helper reads it when its timer fires, and
@@ -210,8 +213,6 @@ fn helper_main(helper: &Helper) -> ! {
     // On every CPU zklock was given, not only the one its threads keep to (forked before
     // zklock narrows its own, it has them already).
     super::affinity::give_back();
-    // SAFETY: the calls below pass pointers to locals that outlive them.
-    let sys = |n: libc::c_long, a: [usize; 5]| unsafe { raw::syscall(n, a) };
     // The command's whole cgroup (every descendant, whatever its group) as well as its group.
     let kill = |pgid: i32| {
         super::process::kill_group(pgid, libc::SIGKILL);
@@ -232,30 +233,21 @@ fn helper_main(helper: &Helper) -> ! {
     // what zklock inherited. Nor its copy of the pipe's write end, so that zklock's death
     // reads as end-of-file. The helper writes to no stream.
     close_all_but(wake.min(timer), wake.max(timer));
+    // SAFETY: both stay open for the helper's whole life (it closes every other descriptor).
+    let (wake, timer) = unsafe { (BorrowedFd::borrow_raw(wake), BorrowedFd::borrow_raw(timer)) };
+    let read =
+        |fd: BorrowedFd<'_>, buf: &mut [u8]| rustix::io::read(fd, buf).map_or(-1, |n| n as isize);
     loop {
         let mut fds = [
-            libc::pollfd {
-                fd: wake,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: timer,
-                events: libc::POLLIN,
-                revents: 0,
-            },
+            PollFd::new(&wake, PollFlags::IN),
+            PollFd::new(&timer, PollFlags::IN),
         ];
-        if sys(libc::SYS_ppoll, [fds.as_mut_ptr() as usize, 2, 0, 0, 0]) < 0 {
+        if poll(&mut fds, None).is_err() {
             continue;
         }
+        let (woken, fired) = (!fds[0].revents().is_empty(), !fds[1].revents().is_empty());
         let mut buf = [0u8; 64];
-        let read = |fd: i32, buf: &mut [u8]| {
-            sys(
-                libc::SYS_read,
-                [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0],
-            )
-        };
-        if fds[0].revents != 0 && read(wake, &mut buf) <= 0 {
+        if woken && read(wake, &mut buf) <= 0 {
             // zklock is gone. A group it still published is a command it could not stop.
             let pgid = shared.pgid.load(Ordering::SeqCst);
             if pgid != 0 {
@@ -270,20 +262,16 @@ fn helper_main(helper: &Helper) -> ! {
                     if removed == 0 || removed == -(libc::ENOENT as isize) {
                         break;
                     }
-                    let pause = libc::timespec {
+                    let _ = rustix::thread::nanosleep(&Timespec {
                         tv_sec: 0,
                         tv_nsec: 10_000_000,
-                    };
-                    sys(
-                        libc::SYS_nanosleep,
-                        [&pause as *const _ as usize, 0, 0, 0, 0],
-                    );
+                    });
                 }
             }
             // SAFETY: ends the process without zklock's exit handlers (it is zklock's fork).
             unsafe { libc::_exit(0) }
         }
-        if fds[1].revents != 0 {
+        if fired {
             read(timer, &mut buf[..8]);
         }
         // With no group published, the timer stays unarmed: zklock arms it for the next one.
@@ -354,7 +342,7 @@ fn boot_now() -> i64 {
 }
 
 /// Arms `timer` to fire at boot time `at` (absolute); 0 disarms it.
-fn arm(timer: i32, at: i64) {
+fn arm(timer: BorrowedFd<'_>, at: i64) {
     use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec, timerfd_settime};
     let at = at.max(0);
     let spec = Itimerspec {
@@ -372,7 +360,5 @@ fn arm(timer: i32, at: i64) {
             },
         },
     };
-    // SAFETY: `timer` is the timerfd both processes hold open for the watchdog's whole life.
-    let timer = unsafe { std::os::fd::BorrowedFd::borrow_raw(timer) };
     let _ = timerfd_settime(timer, TimerfdTimerFlags::ABSTIME, &spec);
 }
