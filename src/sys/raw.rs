@@ -2,8 +2,11 @@
 //! that touch nothing in user space (no `errno`), for a child that shares zklock's memory.
 //!
 //! Such a child costs no copy of zklock's page tables and no copy-on-write faults afterwards:
-//! the command until its exec (`child::clone3`), the watchdog for its whole life. Only
-//! x86_64 has the few lines of assembly this needs; elsewhere the callers fork.
+//! the command until its exec (spawn.rs), the cgroup's keeper for its whole life (keeper.rs).
+//! No crate offers a clone onto a stack of one's own (rustix has no clone3): only x86_64 has
+//! the few lines of assembly it needs here; elsewhere the callers fork. rustix makes the other
+//! system calls such a child needs (its calls write no `errno`); `syscall` is left for the
+//! few rustix does not make (pause, exit, close_range).
 
 use std::mem::MaybeUninit;
 
@@ -160,45 +163,20 @@ pub fn leaked_stack(size: usize) -> &'static mut [MaybeUninit<u8>] {
 }
 
 /// Writes `bytes` to the file at `path` (a cgroup's `cgroup.kill` or `cgroup.procs`); whether
-/// all were written. Raw system calls only (no `errno`, no allocation): for a child between
-/// its clone and its exec, and for the watchdog.
+/// all were written. rustix's raw system calls (no `errno`, no allocation): for a child between
+/// its fork and its exec, and for the watchdog.
 pub fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> bool {
-    // SAFETY: the calls below read a NUL-terminated path and a buffer of the length given.
-    let syscall = |n, a| unsafe { syscall(n, a) };
-    let fd = syscall(
-        libc::SYS_openat,
-        [
-            libc::AT_FDCWD as usize,
-            path.as_ptr() as usize,
-            (libc::O_WRONLY | libc::O_CLOEXEC) as usize,
-            0,
-            0,
-        ],
-    );
-    if fd < 0 {
-        return false;
-    }
-    let written = syscall(
-        libc::SYS_write,
-        [fd as usize, bytes.as_ptr() as usize, bytes.len(), 0, 0],
-    );
-    syscall(libc::SYS_close, [fd as usize, 0, 0, 0, 0]);
-    written == bytes.len() as isize
+    use rustix::fs::{Mode, OFlags, open};
+    open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
+        .and_then(|fd| rustix::io::write(&fd, bytes))
+        .is_ok_and(|n| n == bytes.len())
 }
 
-/// Removes the (empty) directory `dir`; 0, or the negative errno. Raw system calls only.
+/// Removes the (empty) directory `dir`; 0, or the negative errno. rustix's raw system call.
 pub fn remove_dir(dir: &std::ffi::CStr) -> isize {
-    // SAFETY: a NUL-terminated path.
-    unsafe {
-        syscall(
-            libc::SYS_unlinkat,
-            [
-                libc::AT_FDCWD as usize,
-                dir.as_ptr() as usize,
-                libc::AT_REMOVEDIR as usize,
-                0,
-                0,
-            ],
-        )
+    use rustix::fs::{AtFlags, CWD, unlinkat};
+    match unlinkat(CWD, dir, AtFlags::REMOVEDIR) {
+        Ok(()) => 0,
+        Err(e) => -(e.raw_os_error() as isize),
     }
 }
