@@ -27,7 +27,7 @@
 //!   instead of being forked (no copy of the page tables, no copy-on-write faults, no teardown):
 //!   0.8 ms a cycle; with 200 contenders (medians of 3 rounds, interleaved with the floor
 //!   releasing by close) zklock went from 1.41 to 1.28 × the floor's total. (Undone since: a watchdog in
-//!   zklock's memory dies with an OOM-killed zklock; see "The watchdog's own memory" above.)
+//!   zklock's memory dies with an OOM-killed zklock; see "The watchdog's own memory" below.)
 //! - A waiter starts its watchdog and makes the command's cgroup while it waits, not at the
 //!   hand-off; its look at the queue after its predecessor went goes out behind a `sync` once its
 //!   lease is T/10 old, so it starts its command without the refresh round trip (a sync and a
@@ -254,6 +254,57 @@
 //! turn pings off; the only lever from outside is a per-connection timeout of at least 3/5 T,
 //! which would make it notice a dead server after 0.4 T (12 s at T = 30 s) instead of 3.3 s. So the
 //! pings stay: failing over to a live server sooner is worth a few bytes a second.
+//!
+//! # The watchdog's own memory (what it costs)
+//!
+//! README's tables were then d5d6880's, whose watchdog shared zklock's memory (a `CLONE_VM` child):
+//! the kernel's OOM killer SIGKILLs every process that shares its victim's memory, so that
+//! watchdog died with an OOM-killed zklock, and the command's grandchildren ran on into the next
+//! holder's turn. The watchdog now has memory of its own, and that is not free. On the same VM,
+//! against one server (medians; compare the ratios):
+//!
+//! | measured | before (CLONE_VM) | now (forked at start) |
+//! |---|---:|---:|
+//! | one cycle, 400 interleaved runs of each binary (wall time of the process) | 7.16 ms | 7.73 ms (+0.57) |
+//! | zklock's own CPU per cycle (`perf stat`, 100 runs) | 3.29 ms | 3.47 ms |
+//! | zklock's page faults per cycle | 176 | 204 |
+//! | one cycle / floor releasing by close (`ZKLOCK_BENCH=cycle`, 400 each) | 0.98 | 1.07–1.08 |
+//! | 200 contenders: total / floor by close (`ZKLOCK_BENCH=crowds`, 11 rounds) | 1.03–1.08 | 1.17 |
+//!
+//! So the targets of a single cycle at or below the floor's and of crowds within 1.10 × are missed
+//! by about half a millisecond a cycle. Every way to give the watchdog memory of its own was
+//! measured: a fork made with the command's other helpers, when zklock already runs two threads
+//! and a connection, made zklock fault on ~50 pages it wrote afterwards (copy-on-write; 1.2 ms
+//! of CPU, one cycle 1.06 × the floor); zklock's own binary spawned again (`posix_spawn`, which
+//! shares no page after the exec) costs ~0.6 ms of CPU to start a second image beside the
+//! server's, and was the slowest (1.11–1.26 ×); a fork first thing in `main`, while zklock is
+//! small and has one thread, costs least (27 faults more, and the fork), and is what zklock does.
+//! A process with memory of its own is made by a fork (page tables copied, pages shared
+//! copy-on-write, a second address space torn down when it exits) or by an exec (an image mapped
+//! and relocated); the one design that cost nothing is the one the OOM killer takes down.
+//!
+//!
+//! # What TLS costs
+//!
+//! zookeeper-client's `tls` feature (rustls on aws-lc-rs) is always built in, so one binary serves
+//! plaintext and TLS ensembles:
+//!
+//! - binary: 5.2 MiB instead of 1.5 MiB; still one file, linked only to libc;
+//! - clean release build: about 135 s instead of 75 s on this 2-core machine (aws-lc is C);
+//! - a plaintext run pays only at start, in the dynamic loader: 6,300 relocations instead of
+//!   1,250, a larger text segment and (then) libm, about 50 more page faults and 1 MiB more peak RSS
+//!   (shared, clean file pages). Counted with callgrind, a whole lock cycle executes 1.18 M
+//!   instructions against 1.07 M before TLS, and all of the difference is before `main`: zklock's
+//!   own code went from 713 k to 704 k instructions, because the bare form `zklock PATH -- CMD` is
+//!   now parsed once instead of twice and clap's definition is not freed before exit;
+//! - `--version` takes about 0.25 ms longer (median of 300, interleaved with the pre-TLS binary).
+//!
+//! An earlier target, hand-off p50 ≤ 2 ms, is not met either: the hand-off runs from the previous
+//! command's exit to the next command's first write, and even the floor, which does nothing but
+//! the protocol, takes 4–6 ms on this machine (the server's fsync of the closing transaction, the
+//! watch notification, the waiter's `getChildren` round trip, fork and exec of the next command).
+//! It needs the server's log on faster storage (or `forceSync=no`) as well as any change in zklock;
+//! the hot path's targets above compare zklock with the floor instead.
 
 mod support;
 
