@@ -199,7 +199,7 @@ fn leader_prints_the_id_or_exits_3() {
         (none.code, none.stdout.as_str()),
         (
             Some(3),
-            "{\"path\":null,\"id\":null,\"ctime\":null,\"role\":null}\n"
+            "{\"path\":null,\"id\":null,\"ctime\":null,\"role\":null,\"position\":null}\n"
         ),
         "{none:?}"
     );
@@ -214,7 +214,7 @@ fn leader_prints_the_id_or_exits_3() {
     assert!(
         json.stdout.starts_with(&format!("{{\"path\":\"{path}/_c_"))
             && json.stdout.contains("\"id\":\"web-1\",\"ctime\":\"")
-            && json.stdout.ends_with("\"role\":\"leader\"}\n"),
+            && json.stdout.ends_with("\"role\":\"leader\",\"position\":null}\n"),
         "{}",
         json.stdout
     );
