@@ -522,10 +522,10 @@ pub fn usage_error(e: clap::Error) -> i32 {
             }
         }
         _ => {
-            eprintln!(
-                "zklock: {} (see zklock --help)",
+            crate::diag::say(format!(
+                "zklock: {} (see zklock --help)\n",
                 one_line(&e.render().to_string())
-            );
+            ));
             64
         }
     }

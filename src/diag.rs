@@ -1,5 +1,10 @@
 //! Diagnostics on stderr, every line prefixed `zklock:`; quiet by default so cron mails only on
 //! trouble.
+//!
+//! Each line goes out in one write(2), so it cannot interleave mid-line with the command's own
+//! output, and a write that fails (a reader of stderr that went away: EPIPE; a terminal that
+//! hung up: EIO) is dropped: a diagnostic never ends zklock, whose command and lock matter more
+//! (SPEC §6). (std's `eprintln!` panics on such a failure.)
 
 use std::fmt::Arguments;
 
@@ -33,7 +38,7 @@ impl Diag {
     /// Rewrites the one status line (only on a terminal; nothing is left in logs or cron mail).
     pub fn status(&self, msg: Arguments<'_>) {
         if self.has_status_line() {
-            eprint!("\rzklock: {msg}\x1b[K");
+            say(format!("\rzklock: {msg}\x1b[K"));
         }
     }
 
@@ -45,13 +50,13 @@ impl Diag {
 
     /// Fatal errors: always shown.
     pub fn error(&self, msg: Arguments<'_>) {
-        eprintln!("zklock: {msg}");
+        say(format!("zklock: {msg}\n"));
     }
 
     /// Something the user should know even without `-v` (a lost lock, an unconfirmed release).
     pub fn warn(&self, msg: Arguments<'_>) {
         if self.level >= 1 {
-            eprintln!("zklock: {msg}");
+            say(format!("zklock: {msg}\n"));
         }
     }
 
@@ -59,14 +64,14 @@ impl Diag {
     /// the time (UTC, to the millisecond), as a log reader needs.
     pub fn info(&self, msg: Arguments<'_>) {
         if self.level >= 2 {
-            eprintln!("{} zklock: {msg}", stamp());
+            say(format!("{} zklock: {msg}\n", stamp()));
         }
     }
 
     /// `-vv`: every probe and state change.
     pub fn debug(&self, msg: Arguments<'_>) {
         if self.level >= 3 {
-            eprintln!("{} zklock: {msg}", stamp());
+            say(format!("{} zklock: {msg}\n", stamp()));
         }
     }
 }
@@ -77,9 +82,14 @@ pub struct StatusLine<'a>(&'a Diag);
 impl Drop for StatusLine<'_> {
     fn drop(&mut self) {
         if self.0.has_status_line() {
-            eprint!("\r\x1b[K");
+            say("\r\x1b[K".to_string());
         }
     }
+}
+
+/// Writes `text` to stderr in one write(2); a failure is dropped (see the top of this file).
+pub fn say(text: String) {
+    let _ = rustix::io::write(rustix::stdio::stderr(), text.as_bytes());
 }
 
 /// Now, for a `-v` line: `2026-11-26T21:59:53.123Z`.

@@ -46,7 +46,7 @@ pub fn main(start: sys::start::Start) -> i32 {
     let settings = match settings::load(&start.single) {
         Ok(files) => files,
         Err(why) => {
-            eprintln!("zklock: {why}");
+            diag::say(format!("zklock: {why}\n"));
             return 64;
         }
     };

@@ -372,3 +372,39 @@ fn inherited_ignored() -> u64 {
         | bit(libc::SIGTTIN)
         | bit(libc::SIGTTOU))
 }
+
+/// A reader of zklock's stderr that goes away (`2> >(head -c 100)`) does not end zklock: its
+/// diagnostics are dropped, the command runs to its end, its status is zklock's, and the node
+/// is removed. (Before: the first `-v` line after the reader left got EPIPE, Rust panicked,
+/// zklock died of SIGABRT (134), the watchdog killed the command and the node stayed until
+/// the session expired.)
+#[test]
+fn a_closed_stderr_does_not_end_zklock() {
+    let path = unique_path("closed-stderr");
+    let dir = workdir("closed-stderr");
+    let mut child = zklock(&servers())
+        .args(["-vv", &path, "--", "sh", "-c"])
+        .arg("sleep 1; echo done > ran; exit 7")
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The reader goes away at once: every later diagnostic gets EPIPE (SIGPIPE is ignored).
+    drop(child.stderr.take());
+    let waited = eventually(Duration::from_secs(30), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
+    if !waited {
+        let _ = child.kill();
+    }
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        (status.code(), status.signal()),
+        (Some(7), None),
+        "{status:?}"
+    );
+    assert_eq!(read(&dir.join("ran")), "done\n");
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
+}
