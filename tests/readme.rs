@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use support::*;
@@ -211,4 +213,25 @@ fn readme_kerberos_examples_run() {
     ];
     run_blocks_with(blocks, &kdc.servers(), &dir, &env);
     assert_no_leftovers(&Zk::connect(&kdc.servers_by_ip()));
+}
+
+/// README's first set-up command, `sh tests/demo.sh`, shows its lock demo and exits 0 (it
+/// exited 143: `set -e` and the `wait` on the server it had just killed), here with the tests'
+/// own zklock instead of a build of its own.
+#[test]
+fn the_demo_exits_0() {
+    let ran = run(Command::new("sh")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/demo.sh"))
+        .env("ZKLOCK_DEMO_BINARY", env!("CARGO_BIN_EXE_zklock"))
+        .env_remove("ZKLOCK_SERVERS"));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    for line in [
+        "job A holds the lock",
+        "job B: exit 75",
+        "job C holds the lock",
+        "exit 3",
+        "== done",
+    ] {
+        assert!(ran.stdout.contains(line), "{line}: {ran:?}");
+    }
 }
