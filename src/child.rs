@@ -63,7 +63,8 @@ impl Program {
     }
 }
 
-/// Starts `argv` with `env` added, stdin/stdout/stderr inherited.
+/// Starts `argv` with `env` added and zklock's secrets (`settings::SECRETS`) taken out,
+/// stdin/stdout/stderr inherited.
 ///
 /// Must be called from the main thread: Linux sends the parent-death signal when the *thread*
 /// that forked exits, and only the main thread lives as long as zklock.
@@ -86,7 +87,9 @@ pub fn spawn(
         dir_fd: c.dir_fd,
         procs: &c.procs,
     });
-    match spawn::spawn(program, found, args, env, into, terminal) {
+    // None of zklock's secrets, whether from a settings file or zklock's own environment.
+    let unset = crate::settings::SECRETS;
+    match spawn::spawn(program, found, args, env, unset, into, terminal) {
         Ok(pid) => Ok(started(pid, terminal, cgroup)),
         Err(e) => Err(not_started(program, e)),
     }

@@ -21,6 +21,11 @@ fn files() -> Vec<PathBuf> {
         .collect()
 }
 
+/// The settings that are secrets: zklock uses them, and no command it runs gets them (lock,
+/// elect and `watch --` alike), whether they came from a settings file or from zklock's own
+/// environment.
+pub const SECRETS: &[&str] = &["ZKLOCK_AUTH", "ZKLOCK_SASL_PASSWORD"];
+
 /// Every environment variable a setting may name: those of the options (a unit test in cli.rs
 /// checks this against the clap definition) and the SASL password.
 pub const KNOWN: &[&str] = &[
@@ -48,6 +53,7 @@ pub fn load(one: &SingleThreaded) -> Result<Vec<PathBuf>, String> {
     let files = files();
     let mut settings = BTreeMap::new();
     for file in &files {
+        warn_if_others_may_write(file);
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
         for (key, value) in parse(&text, KNOWN).map_err(|e| format!("{}:{e}", file.display()))? {
@@ -62,6 +68,21 @@ pub fn load(one: &SingleThreaded) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// Warns, as ssh does, when others than its owner (and root) may write `file`: whoever can
+/// write it chooses the servers zklock trusts and the identity it logs in with.
+fn warn_if_others_may_write(file: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = std::fs::metadata(file)
+        && meta.mode() & 0o022 != 0
+    {
+        crate::diag::say(format!(
+            "zklock: warning: {}: others may write it (mode {:o}): chmod go-w\n",
+            file.display(),
+            meta.mode() & 0o7777
+        ));
+    }
+}
+
 /// `KEY=VALUE` lines; blank lines and `#` comments are skipped, and a value may be quoted.
 /// Err: `LINE: why`.
 fn parse(text: &str, known: &[&str]) -> Result<Vec<(String, String)>, String> {
@@ -71,13 +92,19 @@ fn parse(text: &str, known: &[&str]) -> Result<Vec<(String, String)>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        // The line itself is not echoed (it may be long, or hold a secret): its number is.
         let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("{}: not KEY=VALUE: {line}", n + 1));
+            return Err(format!("{}: not KEY=VALUE", n + 1));
         };
         let key = key.trim();
         if !known.contains(&key) {
+            let named = key.len() <= 64
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            let what = if named { key } else { "(not a setting's name)" };
             return Err(format!(
-                "{}: unknown setting {key} (the names are the environment's: ZKLOCK_SERVERS, ...)",
+                "{}: unknown setting {what} (the names are the environment's: ZKLOCK_SERVERS, ...)",
                 n + 1
             ));
         }
@@ -107,10 +134,7 @@ mod tests {
                 ("ZKLOCK_AUTH".into(), "digest:a:b".into())
             ])
         );
-        assert_eq!(
-            parse("oops\n", &known),
-            Err("1: not KEY=VALUE: oops".into())
-        );
+        assert_eq!(parse("oops\n", &known), Err("1: not KEY=VALUE".into()));
         assert!(parse("\nZKLOCK_SERVER=x", &known).is_err_and(|e| e.starts_with("2: unknown")));
     }
 }

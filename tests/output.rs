@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Duration;
 
@@ -353,6 +354,94 @@ fn settings_come_from_a_file_under_the_environment_and_the_options() {
         "{}",
         bad.stderr
     );
+    // A long bad line is named, not copied to stderr.
+    let long = "x".repeat(100_000);
+    std::fs::write(&file, format!("{long}\nZKLOCK_{long}=1\n")).expect("config");
+    let bad = zklock(None, &["ls", "/"]);
+    assert_eq!(bad.code, Some(64), "{bad:?}");
+    assert!(bad.stderr.len() < 300, "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains(&format!("{}:1: not KEY=VALUE", file.display())),
+        "{}",
+        bad.stderr
+    );
+    // A file others may write: one warning line, as ssh gives, and it is still read.
+    std::fs::write(&file, format!("ZKLOCK_SERVERS={}\n", servers())).expect("config");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).expect("chmod");
+    let open = zklock(None, &["ls", "/"]);
+    assert_eq!(open.code, Some(0), "{open:?}");
+    assert_eq!(
+        open.stderr,
+        format!(
+            "zklock: warning: {}: others may write it (mode 664): chmod go-w\n",
+            file.display()
+        )
+    );
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let private = zklock(None, &["ls", "/"]);
+    assert_eq!(
+        (private.code, private.stderr.as_str()),
+        (Some(0), ""),
+        "{private:?}"
+    );
+}
+
+/// No command zklock runs gets zklock's secrets (`ZKLOCK_AUTH`, `ZKLOCK_SASL_PASSWORD`):
+/// not from a settings file (mode 0600, README's place for them), not from zklock's own
+/// environment; for `lock`, `elect` and `watch --` alike. Other ZKLOCK_ settings pass on, as
+/// a control that the command's environment is what this test reads.
+#[test]
+fn no_command_gets_zklocks_secrets() {
+    let home = workdir("secrets-home");
+    std::fs::create_dir_all(home.join("zklock")).expect("config dir");
+    let file = home.join("zklock/config");
+    std::fs::write(
+        &file,
+        "ZKLOCK_SASL_PASSWORD=from-the-file
+",
+    )
+    .expect("config");
+    let path = unique_path("secrets");
+    let zk = Zk::connect(&servers());
+    zk.create(&format!("{path}/watched"), b"");
+    let lines: [(&str, Vec<String>); 3] = [
+        ("lock", vec![format!("{path}/lock")]),
+        ("elect", vec!["elect".into(), format!("{path}/election")]),
+        (
+            "watch",
+            vec![
+                "watch".into(),
+                "--once".into(),
+                "--initial".into(),
+                format!("{path}/watched"),
+            ],
+        ),
+    ];
+    for (what, args) in lines {
+        let ran = run(Command::new(env!("CARGO_BIN_EXE_zklock"))
+            .env("XDG_CONFIG_HOME", &home)
+            .env("ZKLOCK_SERVERS", servers())
+            .env("ZKLOCK_AUTH", "digest:alice:from-the-environment")
+            .args(&args)
+            .args(["--", "env"]));
+        assert_eq!(ran.code, Some(0), "{what}: {ran:?}");
+        assert!(
+            ran.stdout.contains("ZKLOCK_SERVERS="),
+            "{what}: the command's environment: {}",
+            ran.stdout
+        );
+        for secret in ["ZKLOCK_AUTH", "ZKLOCK_SASL_PASSWORD", "from-the-"] {
+            assert!(
+                !ran.stdout.contains(secret),
+                "{what}: {secret} in {}",
+                ran.stdout
+            );
+        }
+    }
+    zk.delete(&format!("{path}/watched"));
+    zk.assert_empty_soon(&format!("{path}/lock"), Duration::from_secs(5));
+    zk.assert_empty_soon(&format!("{path}/election"), Duration::from_secs(5));
 }
 
 /// `-v` lines start with the time, durations have one style and no internal names show;

@@ -39,8 +39,8 @@ pub struct IntoCgroup<'a> {
     pub procs: &'a CStr,
 }
 
-/// Starts `program args` with zklock's environment plus `env`, in a new process group of its
-/// own (taking the terminal when `terminal`), with the parent-death signal set, inside
+/// Starts `program args` with zklock's environment less the names in `unset`, plus `env`, in
+/// a new process group of its own (taking the terminal when `terminal`), with the parent-death signal set, inside
 /// `cgroup` if given, and with the CPUs zklock was started with (affinity.rs). `found` is
 /// where an early look in $PATH found `program`. Returns its pid, once it has exec'd; Err is
 /// the exec's error (NotFound: no such command), or the fork's.
@@ -49,10 +49,11 @@ pub fn spawn(
     found: Option<&Path>,
     args: &[OsString],
     env: &[(&str, String)],
+    unset: &[&str],
     cgroup: Option<IntoCgroup<'_>>,
     terminal: bool,
 ) -> io::Result<i32> {
-    match spawn_clone3(program, found, args, env, cgroup, terminal) {
+    match spawn_clone3(program, found, args, env, unset, cgroup, terminal) {
         Ok(pid) => return Ok(pid),
         Err(Failed::Exec(e)) => return Err(e),
         Err(Failed::Clone) => {}
@@ -62,6 +63,9 @@ pub fn spawn(
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .process_group(0);
+    for name in unset {
+        command.env_remove(name);
+    }
     let zklock = super::process::own_pid();
     let procs = cgroup.map(|c| c.procs.to_owned());
     // SAFETY: the closure runs between fork and exec and makes only raw system calls
@@ -180,6 +184,7 @@ fn spawn_clone3(
     found: Option<&Path>,
     args: &[OsString],
     env: &[(&str, String)],
+    unset: &[&str],
     cgroup: Option<IntoCgroup<'_>>,
     terminal: bool,
 ) -> Result<i32, Failed> {
@@ -208,7 +213,9 @@ fn spawn_clone3(
         while !entry.is_null() && !(*entry).is_null() {
             let text = CStr::from_ptr(*entry).to_bytes();
             let name = text.split(|b| *b == b'=').next().unwrap_or(text);
-            if !env.iter().any(|(k, _)| k.as_bytes() == name) {
+            if !env.iter().any(|(k, _)| k.as_bytes() == name)
+                && !unset.iter().any(|k| k.as_bytes() == name)
+            {
                 envp_ptrs.push(*entry);
             }
             entry = entry.add(1);
