@@ -328,9 +328,10 @@ pub struct LockArgs {
     pub write: bool,
 
     /// Run at most once per DURATION across every host (cron on many hosts): after acquiring,
-    /// skip the command and exit 75 (-E) when the last successful run recorded in PATH's data
-    /// started less than DURATION before; otherwise run it and record the run. Times are the
-    /// server's. Choose DURATION shorter than the cron period (12h for a nightly job)
+    /// skip the command and exit 75 (-E), quietly (-v says so), when the last successful run
+    /// recorded in PATH's data started less than DURATION before; otherwise run it and record
+    /// the run. Times are the server's. Choose DURATION shorter than the cron period (12h for
+    /// a nightly job)
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub once_per: Option<Duration>,
 

@@ -95,8 +95,14 @@ fn run(cli: Cli) -> i32 {
             diag.info(format_args!("{e}"));
             e.code()
         }
-        // Expected outcomes (no leader; done within --once-per), not failures: -q silences them.
-        Err(e @ (Error::AlreadyDone { .. } | Error::Vacant(_))) => {
+        // Done within --once-per: quiet, as a conflict is (in cron on ten hosts, nine skip
+        // every night); -v says so, and whose run it was.
+        Err(e @ Error::AlreadyDone { .. }) => {
+            diag.info(format_args!("{e}"));
+            e.code()
+        }
+        // An expected outcome (no leader), not a failure: -q silences it.
+        Err(e @ Error::Vacant(_)) => {
             diag.warn(format_args!("{e}"));
             e.code()
         }

@@ -169,10 +169,20 @@ pub struct Held {
 
 impl Held {
     /// The last run, when it succeeded and started less than `period` before our node was made.
+    /// A start later than our node (a bad write, another tool's data) is no record: it would
+    /// skip every run for ever (`read_all` says so under `-v`).
     pub fn done_within(&self, period: Duration) -> Option<&LastRun> {
         let last = self.record.last.as_ref().filter(|l| l.succeeded())?;
-        let since = self.own.ctime.saturating_sub(last.start_ms);
-        (u128::try_from(since).unwrap_or(0) < period.as_millis()).then_some(last)
+        let since = u128::try_from(self.own.ctime.checked_sub(last.start_ms)?).ok()?;
+        (since < period.as_millis()).then_some(last)
+    }
+
+    /// Whether the last run's start is later than the server's now (our node's creation).
+    pub fn dated_in_the_future(&self) -> bool {
+        self.record
+            .last
+            .as_ref()
+            .is_some_and(|l| l.start_ms > self.own.ctime)
     }
 }
 
@@ -204,12 +214,18 @@ pub async fn read_all(
             })
             .cloned()
             .ok_or_else(|| Error::Other(format!("{path}: no node of ours in it")))?;
-        held.push(Held {
+        let held_here = Held {
             path: path.clone(),
             own,
             record,
             version: stat.version,
-        });
+        };
+        if held_here.dated_in_the_future() {
+            diag.info(format_args!(
+                "{path}: its last run starts later than the server's now; read as none"
+            ));
+        }
+        held.push(held_here);
     }
     Ok(held)
 }
