@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 /// The longest wait, grace or timeout zklock accepts: far beyond any use, and far from the
-/// clocks' limits (a deadline must fit an `Instant` and a boot-clock reading).
-const LONGEST: Duration = Duration::from_secs(10 * 365 * 86_400);
+/// clocks' limits (a deadline must fit an `Instant` and a boot-clock reading). Ten of
+/// humantime's years (365.25 days), so that `10y` itself is accepted.
+const LONGEST: Duration = Duration::from_secs(10 * 31_557_600);
 
 /// A humantime duration (`500ms`, `30s`, `1m 30s`), or plain seconds as flock(1) takes them
 /// (`5`, `0.5`).

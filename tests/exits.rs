@@ -143,6 +143,11 @@ fn durations_beyond_any_use_are_refused_at_parse_time() {
         !Zk::connect(&servers()).exists(&path),
         "something was created"
     );
+    // README's "at most 10 years" holds at its edge: 10y itself is accepted.
+    let ran =
+        run(zklock(&servers()).args(["-w", "10y", "--kill-grace", "10y", &path, "--", "true"]));
+    assert_eq!(ran.code, Some(0), "{ran:?}");
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }
 
 #[test]
