@@ -132,10 +132,12 @@ pub fn perms_text(perm: Permission) -> String {
 
 /// One entry as `--acl` takes it: `scheme:id:perms`.
 pub fn entry_text(acl: &Acl) -> String {
+    // Another client set the scheme and id (a digest id is anyone's text): escaped, as every
+    // stored string is on a terminal.
     format!(
         "{}:{}:{}",
-        acl.scheme(),
-        acl.id(),
+        crate::render::data_text(acl.scheme().as_bytes()),
+        crate::render::data_text(acl.id().as_bytes()),
         perms_text(acl.permission())
     )
 }

@@ -14,6 +14,7 @@ use crate::connect::Session;
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
 use crate::recipe::OwnNode;
+use crate::render;
 use crate::znode;
 
 /// What a lock directory's data says; a field that is missing or cannot be read is None.
@@ -51,8 +52,9 @@ impl LastRun {
         format!(
             "{} ago by {} (id {}), status {}, took {}",
             humantime::format_duration(ago),
-            self.host,
-            self.id,
+            // Another host wrote these: escaped, as every stored string is on a terminal.
+            render::data_text(self.host.as_bytes()),
+            render::data_text(self.id.as_bytes()),
             self.status,
             humantime::format_duration(took)
         )

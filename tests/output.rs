@@ -45,6 +45,37 @@ fn raw_control(bytes: &[u8]) -> bool {
         .any(|b| (b.is_ascii_control() && !b"\t\r\n".contains(b)) || *b == 0x9b)
 }
 
+/// A run record is another host's writing: its `host` and `id` reach a terminal escaped in
+/// `ls -l`'s header and in `--once-per`'s skip message (`-v`), never raw.
+#[test]
+fn a_hostile_run_record_never_reaches_a_terminal_raw() {
+    let path = unique_path("hostile-record");
+    let zk = Zk::connect(&servers());
+    // JSON carries what an argument cannot: NUL, a C1 CSI (U+009B), a newline.
+    let hostile = r#"\u001b]0;owned\u0007\u0000\u009b31m\nnext"#;
+    let start = humantime::format_rfc3339_millis(std::time::SystemTime::now());
+    zk.create(
+        &path,
+        format!(
+            r#"{{"last":{{"id":"{hostile}","host":"{hostile}","start":"{start}","duration_ms":1,"status":0,"fencing_token":1}}}}"#
+        )
+        .as_bytes(),
+    );
+    let ls = on_a_terminal(&["ls", "-l", &path]);
+    let text = String::from_utf8_lossy(&ls);
+    assert!(!raw_control(&ls), "ls -l: {text:?}");
+    assert!(text.contains(r"\x1b]0;owned\x07"), "ls -l: {text:?}");
+    let skip = on_a_terminal(&["-v", "--once-per", "1h", &path, "--", "true"]);
+    let text = String::from_utf8_lossy(&skip);
+    assert!(!raw_control(&skip), "skip: {text:?}");
+    assert!(
+        text.contains("already ran") && text.contains(r"\x1b]0;owned"),
+        "skip: {text:?}"
+    );
+    zk.assert_empty_soon(&path, Duration::from_secs(5));
+    zk.delete(&path);
+}
+
 /// Znode data and ids are anyone's to write: in text mode they reach a terminal escaped,
 /// never raw (ls -d, ls -l, watch -d, elect --leader).
 #[test]
