@@ -35,8 +35,8 @@ Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
             [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`')
             [CompletionResult]::new('--client-config', '--client-config', [CompletionResultType]::ParameterName, 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it')
             [CompletionResult]::new('--acl', '--acl', [CompletionResultType]::ParameterName, 'ACL of every node zklock creates: open, creator (all rights to this session''s identities; other identities cannot wait behind its nodes), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor''s ACL; contender nodes are read when authenticated, open when not]')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s')
             [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
             [CompletionResult]::new('--conflict-exit-code', '--conflict-exit-code', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)')
@@ -72,8 +72,8 @@ Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
             break
         }
         'zklock;lock' {
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s')
             [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
             [CompletionResult]::new('--conflict-exit-code', '--conflict-exit-code', [CompletionResultType]::ParameterName, 'Exit status when the lock is not acquired (-n, --wait)')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)')

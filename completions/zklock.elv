@@ -32,8 +32,8 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand --auth 'Digest login (addAuth), e.g. digest:user:secret; the env form keeps secrets out of `ps`'
             cand --client-config 'A zkCli/Curator client properties file (zookeeper.client.secure, zookeeper.ssl.keyStore and trustStore location and type (PEM), zookeeper.ssl.hostnameVerification); flags and environment override it'
             cand --acl 'ACL of every node zklock creates: open, creator (all rights to this session''s identities; other identities cannot wait behind its nodes), read (creator all, world read) or scheme:id:perms,... with perms from rwcda [default: new lock directories copy their nearest ancestor''s ACL; contender nodes are read when authenticated, open when not]'
-            cand -w 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)'
-            cand --wait 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)'
+            cand -w 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s'
+            cand --wait 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s'
             cand -E 'Exit status when the lock is not acquired (-n, --wait)'
             cand --conflict-exit-code 'Exit status when the lock is not acquired (-n, --wait)'
             cand -l 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)'
@@ -68,8 +68,8 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zklock;lock'= {
-            cand -w 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)'
-            cand --wait 'Give up (exit 75) when the lock is not acquired within this (with the server frozen, cleaning up adds at most ~4 s)'
+            cand -w 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s'
+            cand --wait 'Give up (exit 75) when the lock is not acquired within this, the connect included (69 when no server answered within it); with the server frozen, cleaning up adds at most ~4 s'
             cand -E 'Exit status when the lock is not acquired (-n, --wait)'
             cand --conflict-exit-code 'Exit status when the lock is not acquired (-n, --wait)'
             cand -l 'A semaphore: at most N commands at once on PATH, first come first served (Curator InterProcessSemaphoreV2''s layout: PATH/locks and PATH/leases)'

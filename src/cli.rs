@@ -303,8 +303,9 @@ pub struct LockArgs {
     #[arg(short, long, conflicts_with = "wait")]
     pub nonblock: bool,
 
-    /// Give up (exit 75) when the lock is not acquired within this (with the server frozen,
-    /// cleaning up adds at most ~4 s)
+    /// Give up (exit 75) when the lock is not acquired within this, the connect included
+    /// (69 when no server answered within it); with the server frozen, cleaning up adds at
+    /// most ~4 s
     #[arg(short, long, value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Option<Duration>,
 

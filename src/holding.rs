@@ -61,8 +61,11 @@ impl Plan {
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
     let mut signals = interrupt::listen(true)?;
     let mut containment = Containment::default();
-    let mut session =
-        interrupt::unless_stopped(&mut signals, Session::connect(connection, diag)).await?;
+    let mut session = interrupt::unless_stopped(
+        &mut signals,
+        Session::connect_by(connection, plan.patience.deadline(), diag),
+    )
+    .await?;
     let mut nodes = Vec::new();
     let mut watches = Watches::default();
     let outcome = hold(

@@ -413,3 +413,35 @@ fn a_closed_stderr_does_not_end_zklock() {
     assert_eq!(read(&dir.join("ran")), "done\n");
     Zk::connect(&servers()).assert_empty_soon(&path, Duration::ZERO);
 }
+
+/// `-w D` bounds everything before the command starts, the connect included, as flock -w
+/// does: against a server frozen before zklock connected, `-w 2s` gives up with 69 (no server
+/// answered) long before an hour's `--connect-timeout` (before: it waited the whole connect
+/// timeout, then D more).
+#[test]
+fn wait_bounds_the_connect_too() {
+    let path = unique_path("wait-bounds-connect");
+    let proxy = Proxy::start(shared().port);
+    proxy.freeze();
+    let ran = run(zklock(&proxy.connect()).args([
+        "--connect-timeout",
+        "1h",
+        "-w",
+        "2s",
+        &path,
+        "--",
+        "true",
+    ]));
+    assert_eq!(ran.code, Some(69), "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("no ZooKeeper server answered within 2s"),
+        "{}",
+        ran.stderr
+    );
+    proxy.thaw();
+    assert!(
+        !Zk::connect(&servers()).exists(&path),
+        "something was created"
+    );
+}

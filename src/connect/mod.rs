@@ -102,12 +102,26 @@ impl Session {
     /// Opens a session, giving up after `--connect-timeout` (69), on failed auth or a refused
     /// TLS handshake (77).
     pub async fn connect(connection: &Connection, diag: &Diag) -> Result<Session, Error> {
+        Session::connect_by(connection, None, diag).await
+    }
+
+    /// As `connect`, giving up by `deadline` too, if that comes first: `-w D` bounds
+    /// everything before the command starts, the connect included, as flock -w does.
+    pub async fn connect_by(
+        connection: &Connection,
+        deadline: Option<std::time::Instant>,
+        diag: &Diag,
+    ) -> Result<Session, Error> {
         let args = &connection.args;
         let security = &connection.security;
+        let connect_timeout = deadline.map_or(args.connect_timeout, |at| {
+            args.connect_timeout
+                .min(at.saturating_duration_since(std::time::Instant::now()))
+        });
         // How long one server may stay silent before the client tries the next. The crate's
         // default (0.4 T, 12 s for 30 s) would spend the whole --connect-timeout on one
         // black-holed server of an ensemble; a third of it leaves room to try others.
-        let per_server = (args.connect_timeout / 3).max(Duration::from_millis(500));
+        let per_server = (connect_timeout / 3).max(Duration::from_millis(500));
         let connector = security.configure(
             Client::connector()
                 .with_session_timeout(args.session_timeout)
@@ -131,7 +145,7 @@ impl Session {
         let hosts = servers.split(',').count();
         let opened = tokio::select! {
             opened = opening => Some(opened),
-            _ = tokio::time::sleep(args.connect_timeout) => None,
+            _ = tokio::time::sleep(connect_timeout) => None,
             // Every server refused our TLS or Kerberos login, or our ticket is missing or
             // expired: waiting longer cannot help.
             _ = every_server_refused(&recorder, hosts) => None,
@@ -153,8 +167,15 @@ impl Session {
                     None => format!("authentication failed at {servers}"),
                 }));
             }
-            Some(Err(e)) => return Err(not_connected(connection, &recorder, Some(e))),
-            None => return Err(not_connected(connection, &recorder, None)),
+            Some(Err(e)) => {
+                return Err(not_connected(
+                    connection,
+                    connect_timeout,
+                    &recorder,
+                    Some(e),
+                ));
+            }
+            None => return Err(not_connected(connection, connect_timeout, &recorder, None)),
         };
         drop(recorder);
         let timeout = client.session_timeout();
@@ -293,6 +314,7 @@ async fn every_server_refused(recorder: &Recorder, hosts: usize) {
 /// Kerberos was refused, else 69 with what each server did.
 fn not_connected(
     connection: &Connection,
+    waited: Duration,
     recorder: &Recorder,
     error: Option<zookeeper_client::Error>,
 ) -> Error {
@@ -323,7 +345,10 @@ fn not_connected(
     match error {
         None => Error::Unavailable(format!(
             "no ZooKeeper server answered within {} at {}{per_server}",
-            humantime::format_duration(args.connect_timeout),
+            // (To a hundredth of a second: a deadline of -w's leaves some microseconds less.)
+            humantime::format_duration(Duration::from_millis(
+                (waited.as_millis() as u64).div_ceil(10) * 10
+            )),
             args.servers
         )),
         Some(e) => Error::Unavailable(format!(
