@@ -15,6 +15,7 @@ use crate::guard::{self, Ending, Stopping, Watches};
 use crate::host;
 use crate::interrupt;
 use crate::lease::{BootTime, Lease};
+use crate::nested;
 use crate::queue;
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
 use crate::record::{self, Held, LastRun};
@@ -59,7 +60,11 @@ impl Plan {
 }
 
 pub async fn run(connection: &Connection, plan: Plan, diag: &Diag) -> Result<i32, Error> {
+    let nested_in = nested::outer(&plan)?;
     let mut signals = interrupt::listen(true)?;
+    if let Some(outer) = nested_in {
+        return run_nested(connection, &plan, &outer, &mut signals, diag).await;
+    }
     let mut containment = Containment::default();
     let mut session = interrupt::unless_stopped(
         &mut signals,
@@ -224,6 +229,10 @@ async fn hold(
     if plan.recipe == Recipe::Latch {
         env.push(("ZKLOCK_LEADER_ID", plan.id.clone()));
     }
+    if let Some(limit) = plan.limit {
+        // For a zklock nested in the command (nested.rs): the same semaphore or another.
+        env.push(("ZKLOCK_LIMIT", limit.to_string()));
+    }
     // Made while the create was on its way (take_lock), or now: -n, and the semaphore.
     let prepared = containment.ready(&plan.argv, plan.cgroup, diag)?;
     let (cgroup, program) = (prepared.cgroup, &prepared.program);
@@ -278,6 +287,45 @@ async fn hold(
             plan.what()
         ))),
     }
+}
+
+/// Inside an outer zklock that holds the same lock in the same mode (nested.rs): checks the
+/// outer node is still held, then runs the command at once under the outer guard, passing
+/// signals on as usual, and returns its status.
+async fn run_nested(
+    connection: &Connection,
+    plan: &Plan,
+    outer: &nested::Outer,
+    signals: &mut Listener,
+    diag: &Diag,
+) -> Result<i32, Error> {
+    let session = interrupt::unless_stopped(
+        signals,
+        Session::connect_by(connection, plan.patience.deadline(), diag),
+    )
+    .await?;
+    let held = outer.still_held(&session).await;
+    session.close_then_drop(&[], Watches::default(), diag).await;
+    held?;
+    diag.info(format_args!(
+        "{}: held by an outer zklock: running the command under its guard",
+        plan.paths.join(" ")
+    ));
+    let mut child = child::spawn(&plan.argv, &[], None, None)?;
+    crate::signal::forward_to(child.pid());
+    let status = loop {
+        if let Some(status) = child.reap() {
+            break status;
+        }
+        match signals.next().await {
+            // Passed on: the command decides, and its end is this zklock's.
+            crate::signal::Caught::Stop(sig) => child.signal(sig),
+            crate::signal::Caught::Child => {}
+        }
+    };
+    crate::signal::forward_to(0);
+    child.take_back_terminal();
+    Ok(status)
 }
 
 /// Reads the run record of every path (§2.2); with `--once-per`, ends with AlreadyDone when

@@ -20,6 +20,7 @@ pub(crate) mod hooks;
 pub(crate) mod host;
 pub(crate) mod interrupt;
 pub(crate) mod lease;
+pub(crate) mod nested;
 pub(crate) mod out;
 pub(crate) mod queue;
 pub(crate) mod recipe;

@@ -67,6 +67,11 @@ pub fn child(parent: &str, name: &str) -> String {
     }
 }
 
+/// The last component of a path.
+pub fn name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 /// The parent of an absolute path (`/` for a top-level node).
 pub fn parent(path: &str) -> &str {
     match path.rfind('/') {

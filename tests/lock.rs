@@ -931,3 +931,52 @@ fn a_waiter_that_becomes_the_holder_needs_no_refresh() {
     );
     zk.assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// A zklock inside the command of a zklock on the same lock runs its command at once, under
+/// the outer guard, instead of waiting behind its own ancestor for ever; in another mode it
+/// refuses (64). Negative control: the same inner zklock without the outer's environment
+/// waits behind the outer node (given up with -w here: 75).
+#[test]
+fn a_nested_zklock_on_the_same_lock_is_re_entrant() {
+    let path = unique_path("nested");
+    let inner = |options: &str, script: &str| {
+        format!(
+            "{} -s {} {options} {path} -- sh -c '{script}'",
+            env!("CARGO_BIN_EXE_zklock"),
+            servers()
+        )
+    };
+    let nested = run(zklock(&servers())
+        .args([&path, "--", "sh", "-c"])
+        .arg(format!(
+            "{}; echo \"inner exit $?\"",
+            inner("-w 30s", "echo inner runs as $ZKLOCK_PATH; exit 4")
+        )));
+    assert_eq!(nested.code, Some(0), "{nested:?}");
+    assert!(
+        nested
+            .stdout
+            .contains(&format!("inner runs as {path}\ninner exit 4\n")),
+        "{nested:?}"
+    );
+    // Another mode: a clear refusal, not a deadlock.
+    let modes = run(zklock(&servers())
+        .args(["--write", &path, "--", "sh", "-c"])
+        .arg(inner("--shared", "true")));
+    assert_eq!(modes.code, Some(64), "{modes:?}");
+    assert!(
+        modes.stderr.contains("held by an outer zklock") && modes.stderr.contains("would deadlock"),
+        "{}",
+        modes.stderr
+    );
+    // Negative control: without the outer's environment, the inner one waits behind it.
+    let blind = run(zklock(&servers())
+        .args([&path, "--", "sh", "-c"])
+        .arg(format!(
+            "unset ZKLOCK_PATH ZKLOCK_NODE ZKLOCK_SESSION_ID; {}",
+            inner("-w 2s", "echo never")
+        )));
+    assert_eq!(blind.code, Some(75), "{blind:?}");
+    assert!(!blind.stdout.contains("never"), "{blind:?}");
+    zk().assert_empty_soon(&path, Duration::from_secs(5));
+}

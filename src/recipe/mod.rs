@@ -28,6 +28,30 @@ pub enum Recipe {
 }
 
 impl Recipe {
+    /// The recipe a node of ours (or Curator's) with this name takes part in.
+    pub fn in_name(name: &str) -> Option<Recipe> {
+        [
+            Recipe::Lock,
+            Recipe::Latch,
+            Recipe::Write,
+            Recipe::Read,
+            Recipe::Lease,
+        ]
+        .into_iter()
+        .find(|r| name.contains(r.infix()))
+    }
+
+    /// In words, for messages: "a lock", "a read lock", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Recipe::Lock => "a lock",
+            Recipe::Latch => "a leadership",
+            Recipe::Write => "a write lock (--write)",
+            Recipe::Read => "a read lock (--shared)",
+            Recipe::Lease => "a semaphore's lease (--limit)",
+        }
+    }
+
     fn infix(self) -> &'static str {
         match self {
             Recipe::Lock => "-lock-",
