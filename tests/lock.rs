@@ -980,3 +980,51 @@ fn a_nested_zklock_on_the_same_lock_is_re_entrant() {
     assert!(!blind.stdout.contains("never"), "{blind:?}");
     zk().assert_empty_soon(&path, Duration::from_secs(5));
 }
+
+/// A crowd on one host beyond the server's limit of connections from one address
+/// (`maxClientCnxns`, 3 here): with -w, every contender waits for a free connection as for
+/// the lock, and all take their turns; with neither -w nor a long --connect-timeout, those
+/// that cannot connect give up with 69 and a message naming the cause and the fix, not a
+/// debug dump or "no server answered".
+#[test]
+fn a_crowd_beyond_max_client_cnxns_takes_its_turns_with_w() {
+    let server = Server::custom(
+        "cnxns",
+        |_, _| "maxClientCnxns=3\n".into(),
+        vec![],
+        "",
+        false,
+    );
+    let path = unique_path("crowd-cnxns");
+    let dir = workdir("crowd-cnxns");
+    let crowd = |options: &[&str]| -> Vec<Ran> {
+        let contenders: Vec<Background> = (0..8)
+            .map(|_| {
+                Background::spawn(
+                    zklock(&server.connect())
+                        .args(["--connect-timeout", "1s"])
+                        .args(options)
+                        .args([&path, "--", "sh", "-c", "echo x >> ran; sleep 0.5"])
+                        .current_dir(&dir),
+                )
+            })
+            .collect();
+        contenders
+            .into_iter()
+            .map(|c| c.wait_timeout(Duration::from_secs(60)).expect("ends"))
+            .collect()
+    };
+    let patient = crowd(&["-w", "60s"]);
+    for ran in &patient {
+        assert_eq!(ran.code, Some(0), "{ran:?}");
+    }
+    assert_eq!(read(&dir.join("ran")).lines().count(), 8);
+    let hasty = crowd(&[]);
+    let gave_up: Vec<&Ran> = hasty.iter().filter(|r| r.code == Some(69)).collect();
+    assert!(!gave_up.is_empty(), "{hasty:?}");
+    for ran in gave_up {
+        assert!(ran.stderr.contains("maxClientCnxns"), "{}", ran.stderr);
+        assert!(!ran.stderr.contains("Os {"), "{}", ran.stderr);
+    }
+    Zk::connect(&server.connect()).assert_empty_soon(&path, Duration::from_secs(10));
+}

@@ -143,12 +143,35 @@ impl Session {
             }
         };
         let hosts = servers.split(',').count();
-        let opened = tokio::select! {
-            opened = opening => Some(opened),
-            _ = tokio::time::sleep(connect_timeout) => None,
-            // Every server refused our TLS or Kerberos login, or our ticket is missing or
-            // expired: waiting longer cannot help.
-            _ = every_server_refused(&recorder, hosts) => None,
+        tokio::pin!(opening);
+        let mut give_up = tokio::time::Instant::now() + connect_timeout;
+        let mut said_busy = false;
+        let opened = loop {
+            tokio::select! {
+                opened = &mut opening => break Some(opened),
+                _ = tokio::time::sleep_until(give_up) => {
+                    // Every server there but closing new connections at once (at its limit
+                    // of connections from this address, most often): with -w, wait for a
+                    // free one until -w's end, as for the lock itself.
+                    let failures = recorder.failures();
+                    let busy = !failures.is_empty() && failures.iter().all(Failure::is_busy);
+                    match deadline {
+                        Some(at) if busy && std::time::Instant::now() < at => {
+                            if !said_busy {
+                                diag.info(format_args!(
+                                    "{servers}: closes new connections at once (at its maxClientCnxns?); waiting for a free one until -w's end"
+                                ));
+                                said_busy = true;
+                            }
+                            give_up = tokio::time::Instant::from_std(at);
+                        }
+                        _ => break None,
+                    }
+                }
+                // Every server refused our TLS or Kerberos login, or our ticket is missing or
+                // expired: waiting longer cannot help.
+                _ = every_server_refused(&recorder, hosts) => break None,
+            }
         };
         let client = match opened {
             Some(Ok(client)) => client,

@@ -34,6 +34,11 @@ pub enum Why {
     /// Kerberos could not start a login with this server; `ours` when the trouble is our own
     /// ticket (none, expired) or KDC, which every other server would meet alike.
     Kerberos { why: String, ours: bool },
+    /// The server took the connection and closed it at once, before a session: most often
+    /// at its limit of connections from one address (`maxClientCnxns`, 60 by default, which
+    /// every zklock on a host counts against), else a TLS-only port. It is there: waiting
+    /// for a free slot can help.
+    Busy,
     /// Anything else the client logged.
     Other(String),
 }
@@ -48,6 +53,11 @@ impl fmt::Display for Failure {
                 self.server
             ),
             Why::Kerberos { why, .. } => write!(f, "{}: Kerberos: {why}", self.server),
+            Why::Busy => write!(
+                f,
+                "{}: the server closed the connection at once: it is at its limit of connections from this address (maxClientCnxns, 60 by default: raise it, or give zklock a longer --connect-timeout or -w to wait for a free one), or the port is TLS-only (try --tls)",
+                self.server
+            ),
             Why::Unreachable(why) | Why::Other(why) => write!(f, "{}: {why}", self.server),
         }
     }
@@ -62,6 +72,11 @@ impl Failure {
     /// A refusal (77): TLS or Kerberos; the server is there, and waiting will not help.
     pub fn is_refusal(&self) -> bool {
         self.is_tls() || matches!(self.why, Why::Kerberos { .. })
+    }
+
+    /// The server closed the connection at once (see `Why::Busy`).
+    pub fn is_busy(&self) -> bool {
+        matches!(self.why, Why::Busy)
     }
 
     /// A failure no other server can undo: our Kerberos ticket or KDC.
@@ -197,10 +212,10 @@ fn classify(raw: &str, tls: bool) -> Why {
     if has("InvalidMessage") || has("CorruptMessage") || has("InvalidContentType") {
         return Why::Tls("the server does not speak TLS on this port".into());
     }
-    if !tls && has("has lost") {
-        return Why::Other(
-            "the server closed the connection at once (a TLS-only port? try --tls)".into(),
-        );
+    if !tls
+        && (has("has lost") || has("BrokenPipe") || has("ConnectionReset") || has("UnexpectedEof"))
+    {
+        return Why::Busy;
     }
     if has("ConnectionRefused") {
         return Why::Unreachable("connection refused".into());
@@ -221,7 +236,27 @@ fn classify(raw: &str, tls: bool) -> Why {
             "the server closed the connection after the handshake: it does not accept our client certificate (or needs one: --tls-cert)".into(),
         );
     }
-    Why::Other(raw.to_string())
+    Why::Other(humane(raw))
+}
+
+/// An error as the crate logged it (often Rust's debug text, `Os { code: 32, kind: BrokenPipe,
+/// message: "Broken pipe" }`) in words: the message inside, else the kind, else the text.
+fn humane(raw: &str) -> String {
+    if let Some(message) = raw
+        .split("message: \"")
+        .nth(1)
+        .and_then(|m| m.split('"').next())
+    {
+        return message.to_string();
+    }
+    if let Some(kind) = raw.split("kind: ").nth(1) {
+        return kind
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or(kind)
+            .to_string();
+    }
+    raw.to_string()
 }
 
 /// Turns a GSS-API error into advice: the minor status, in the last parentheses, says what
