@@ -632,3 +632,38 @@ fn a_wrong_password_is_77_in_every_subcommand() {
         assert_eq!(ran.stderr.lines().count(), 1, "{sub:?}: {}", ran.stderr);
     }
 }
+
+/// A private key others may read draws a one-line warning, as ssh gives for its keys; one
+/// only its owner reads, none.
+#[test]
+fn a_private_key_others_may_read_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let pki = pki();
+    let dir = workdir("key-mode");
+    let key = dir.join("alice.pem");
+    std::fs::copy(pki.keystore("alice"), &key).expect("copy");
+    let ls = |mode: u32| {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        run(zklock(&tls())
+            .args(["--tls", "--tls-ca"])
+            .arg(pki.ca())
+            .arg("--tls-cert")
+            .arg(&key)
+            .args(["ls", "/"]))
+    };
+    let open = ls(0o644);
+    assert_eq!(open.code, Some(0), "{open:?}");
+    assert_eq!(
+        open.stderr,
+        format!(
+            "zklock: warning: --tls-cert {}: others may read this private key (mode 644): chmod go-r\n",
+            key.display()
+        )
+    );
+    let private = ls(0o600);
+    assert_eq!(
+        (private.code, private.stderr.as_str()),
+        (Some(0), ""),
+        "{private:?}"
+    );
+}

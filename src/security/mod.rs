@@ -256,6 +256,21 @@ fn kerberos_login(args: &SecurityArgs) -> Result<SaslLogin, Error> {
 
 /// The TLS options from PEM files: the CA (or the system's), and our certificate with its key
 /// (the key may sit in the certificate's file, as in ZooKeeper's PEM keystores).
+/// Warns, as ssh does for its keys, when others than its owner may read the file holding our
+/// private key: whoever can read it can log in as us.
+fn warn_if_others_may_read(flag: &str, file: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = std::fs::metadata(file)
+        && meta.mode() & 0o044 != 0
+    {
+        crate::diag::say(format!(
+            "zklock: warning: {flag} {}: others may read this private key (mode {:o}): chmod go-r\n",
+            file.display(),
+            meta.mode() & 0o7777
+        ));
+    }
+}
+
 fn tls_options(
     ca: Option<&Path>,
     cert: Option<&Path>,
@@ -298,6 +313,7 @@ fn tls_options(
             cert.display()
         )));
     };
+    warn_if_others_may_read(key_flag, key_file);
     if key_pem.contains("ENCRYPTED PRIVATE KEY") || key_pem.contains("Proc-Type: 4,ENCRYPTED") {
         return Err(Error::Usage(format!(
             "{key_flag} {}: the private key is encrypted; decrypt it: openssl pkcs8 -topk8 -nocrypt -in {} -out key.pem",

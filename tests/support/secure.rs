@@ -144,6 +144,14 @@ pub fn pki() -> &'static Pki {
             let key = std::fs::read_to_string(dir.join(format!("{name}.key"))).expect("key");
             let crt = std::fs::read_to_string(dir.join(format!("{name}.crt"))).expect("crt");
             std::fs::write(dir.join(format!("{name}.pem")), key + &crt).expect("keystore");
+            // Private keys readable by their owner only, as zklock expects of them (it warns).
+            for file in [format!("{name}.key"), format!("{name}.pem")] {
+                std::fs::set_permissions(
+                    dir.join(file),
+                    std::os::unix::fs::PermissionsExt::from_mode(0o600),
+                )
+                .expect("chmod");
+            }
         };
         issue(
             "server",
