@@ -171,22 +171,32 @@ pub struct Held {
 
 impl Held {
     /// The last run, when it succeeded and started less than `period` before our node was made.
-    /// A start later than our node (a bad write, another tool's data) is no record: it would
-    /// skip every run for ever (`read_all` says so under `-v`).
+    /// A start more than `SKEW` later than our node (a bad write, another tool's data) is no
+    /// record: it would skip every run for ever (`read_all` says so under `-v`). Within `SKEW`
+    /// it counts as recent: ctimes come from whichever server led, and their clocks may
+    /// differ by that much.
     pub fn done_within(&self, period: Duration) -> Option<&LastRun> {
         let last = self.record.last.as_ref().filter(|l| l.succeeded())?;
-        let since = u128::try_from(self.own.ctime.checked_sub(last.start_ms)?).ok()?;
+        if self.dated_in_the_future() {
+            return None;
+        }
+        let since = u128::try_from(self.own.ctime.saturating_sub(last.start_ms).max(0)).ok()?;
         (since < period.as_millis()).then_some(last)
     }
 
-    /// Whether the last run's start is later than the server's now (our node's creation).
+    /// Whether the last run's start is more than `SKEW` later than the server's now (our
+    /// node's creation).
     pub fn dated_in_the_future(&self) -> bool {
         self.record
             .last
             .as_ref()
-            .is_some_and(|l| l.start_ms > self.own.ctime)
+            .is_some_and(|l| l.start_ms > self.own.ctime.saturating_add(SKEW_MS))
     }
 }
+
+/// How far apart the ensemble's servers' clocks may be (a run's start and "now" are ctimes
+/// set by whichever server led then).
+const SKEW_MS: i64 = 60_000;
 
 /// Reads the record of every path (pipelined), pairing each with our node in it.
 pub async fn read_all(
@@ -224,7 +234,7 @@ pub async fn read_all(
         };
         if held_here.dated_in_the_future() {
             diag.info(format_args!(
-                "{path}: its last run starts later than the server's now; read as none"
+                "{path}: its last run starts more than a minute later than the server's now; read as none"
             ));
         }
         held.push(held_here);
@@ -364,7 +374,11 @@ mod tests {
         assert!(held(0, 59_999).done_within(minute).is_some());
         assert!(held(0, 60_000).done_within(minute).is_none());
         assert!(held(1, 10).done_within(minute).is_none());
-        // A server clock that went back still counts the run as recent.
+        // A server clock that went back (another leader's, a little behind) still counts the
+        // run as recent; a start far later than now is no record (it would skip for ever).
         assert!(held(0, -5_000).done_within(minute).is_some());
+        assert!(held(0, -60_000).done_within(minute).is_some());
+        assert!(held(0, -60_001).done_within(minute).is_none());
+        assert!(held(0, -86_400_000).done_within(minute).is_none());
     }
 }

@@ -214,7 +214,9 @@ fn leader_prints_the_id_or_exits_3() {
     assert!(
         json.stdout.starts_with(&format!("{{\"path\":\"{path}/_c_"))
             && json.stdout.contains("\"id\":\"web-1\",\"ctime\":\"")
-            && json.stdout.ends_with("\"role\":\"leader\",\"position\":null}\n"),
+            && json
+                .stdout
+                .ends_with("\"role\":\"leader\",\"position\":null}\n"),
         "{}",
         json.stdout
     );

@@ -503,7 +503,7 @@ fn a_record_dated_in_the_future_is_no_record() {
     assert_eq!(ran.code, Some(0), "{ran:?}");
     assert_eq!(runs(&dir), 1);
     assert!(
-        ran.stderr.contains("starts later than the server's now"),
+        ran.stderr.contains("later than the server's now"),
         "{}",
         ran.stderr
     );
