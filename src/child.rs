@@ -89,7 +89,15 @@ pub fn spawn(
     });
     // None of zklock's secrets, whether from a settings file or zklock's own environment.
     let unset = crate::settings::SECRETS;
-    match spawn::spawn(program, found, args, env, unset, into, terminal) {
+    match spawn::spawn(&spawn::Spawn {
+        program,
+        found,
+        args,
+        env,
+        unset,
+        cgroup: into,
+        terminal,
+    }) {
         Ok(pid) => Ok(started(pid, terminal, cgroup)),
         Err(e) => Err(not_started(program, e)),
     }

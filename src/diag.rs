@@ -92,6 +92,21 @@ pub fn say(text: String) {
     let _ = rustix::io::write(rustix::stdio::stderr(), text.as_bytes());
 }
 
+/// Warns, as ssh does, when `file`'s mode has any of `bits` (0o022: others may write it;
+/// 0o044: others may read it): "zklock: warning: {what}: {risk} (mode …): {fix}". A warning
+/// of zklock's start, before `-q` is read: always said.
+pub fn warn_about_mode(file: &std::path::Path, bits: u32, what: &str, risk: &str, fix: &str) {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = std::fs::metadata(file)
+        && meta.mode() & bits != 0
+    {
+        say(format!(
+            "zklock: warning: {what}: {risk} (mode {:o}): {fix}\n",
+            meta.mode() & 0o7777
+        ));
+    }
+}
+
 /// Now, for a `-v` line: `2026-11-26T21:59:53.123Z`.
 fn stamp() -> humantime::Rfc3339Timestamp {
     humantime::format_rfc3339_millis(std::time::SystemTime::now())

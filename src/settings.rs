@@ -68,19 +68,11 @@ pub fn load(one: &SingleThreaded) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Warns, as ssh does, when others than its owner (and root) may write `file`: whoever can
-/// write it chooses the servers zklock trusts and the identity it logs in with.
+/// Warns, as ssh does, when others than its owner may write `file`: whoever can write it
+/// chooses the servers zklock trusts and the identity it logs in with.
 fn warn_if_others_may_write(file: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    if let Ok(meta) = std::fs::metadata(file)
-        && meta.mode() & 0o022 != 0
-    {
-        crate::diag::say(format!(
-            "zklock: warning: {}: others may write it (mode {:o}): chmod go-w\n",
-            file.display(),
-            meta.mode() & 0o7777
-        ));
-    }
+    let what = file.display().to_string();
+    crate::diag::warn_about_mode(file, 0o022, &what, "others may write it", "chmod go-w");
 }
 
 /// `KEY=VALUE` lines; blank lines and `#` comments are skipped, and a value may be quoted.

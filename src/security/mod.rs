@@ -259,16 +259,9 @@ fn kerberos_login(args: &SecurityArgs) -> Result<SaslLogin, Error> {
 /// Warns, as ssh does for its keys, when others than its owner may read the file holding our
 /// private key: whoever can read it can log in as us.
 fn warn_if_others_may_read(flag: &str, file: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    if let Ok(meta) = std::fs::metadata(file)
-        && meta.mode() & 0o044 != 0
-    {
-        crate::diag::say(format!(
-            "zklock: warning: {flag} {}: others may read this private key (mode {:o}): chmod go-r\n",
-            file.display(),
-            meta.mode() & 0o7777
-        ));
-    }
+    let what = format!("{flag} {}", file.display());
+    let risk = "others may read this private key";
+    crate::diag::warn_about_mode(file, 0o044, &what, risk, "chmod go-r");
 }
 
 fn tls_options(

@@ -39,21 +39,38 @@ pub struct IntoCgroup<'a> {
     pub procs: &'a CStr,
 }
 
-/// Starts `program args` with zklock's environment less the names in `unset`, plus `env`, in
-/// a new process group of its own (taking the terminal when `terminal`), with the parent-death signal set, inside
-/// `cgroup` if given, and with the CPUs zklock was started with (affinity.rs). `found` is
-/// where an early look in $PATH found `program`. Returns its pid, once it has exec'd; Err is
-/// the exec's error (NotFound: no such command), or the fork's.
-pub fn spawn(
-    program: &OsStr,
-    found: Option<&Path>,
-    args: &[OsString],
-    env: &[(&str, String)],
-    unset: &[&str],
-    cgroup: Option<IntoCgroup<'_>>,
-    terminal: bool,
-) -> io::Result<i32> {
-    match spawn_clone3(program, found, args, env, unset, cgroup, terminal) {
+/// What to start, and how.
+#[derive(Clone, Copy)]
+pub struct Spawn<'a> {
+    pub program: &'a OsStr,
+    /// Where an early look in $PATH found `program`, if it did.
+    pub found: Option<&'a Path>,
+    pub args: &'a [OsString],
+    /// Added to zklock's environment.
+    pub env: &'a [(&'a str, String)],
+    /// Taken out of zklock's environment.
+    pub unset: &'a [&'a str],
+    pub cgroup: Option<IntoCgroup<'a>>,
+    /// Give the command's new process group the terminal (stdin's).
+    pub terminal: bool,
+}
+
+/// Starts `program args` with zklock's environment less `unset`, plus `env`, in a new process
+/// group of its own (taking the terminal when `terminal`), with the parent-death signal set,
+/// inside `cgroup` if given, and with the CPUs zklock was started with (affinity.rs). Returns
+/// its pid, once it has exec'd; Err is the exec's error (NotFound: no such command), or the
+/// fork's.
+pub fn spawn(how: &Spawn<'_>) -> io::Result<i32> {
+    let Spawn {
+        program,
+        args,
+        env,
+        unset,
+        cgroup,
+        terminal,
+        ..
+    } = *how;
+    match spawn_clone3(how) {
         Ok(pid) => return Ok(pid),
         Err(Failed::Exec(e)) => return Err(e),
         Err(Failed::Clone) => {}
@@ -179,15 +196,16 @@ impl Report {
 }
 
 /// `spawn` with clone3.
-fn spawn_clone3(
-    program: &OsStr,
-    found: Option<&Path>,
-    args: &[OsString],
-    env: &[(&str, String)],
-    unset: &[&str],
-    cgroup: Option<IntoCgroup<'_>>,
-    terminal: bool,
-) -> Result<i32, Failed> {
+fn spawn_clone3(how: &Spawn<'_>) -> Result<i32, Failed> {
+    let Spawn {
+        program,
+        found,
+        args,
+        env,
+        unset,
+        cgroup,
+        terminal,
+    } = *how;
     let exec = |e| Failed::Exec(e);
     let path = match found {
         Some(path) => path.to_path_buf(),
