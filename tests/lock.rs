@@ -1022,8 +1022,14 @@ fn a_crowd_beyond_max_client_cnxns_takes_its_turns_with_w() {
     let hasty = crowd(&[]);
     let gave_up: Vec<&Ran> = hasty.iter().filter(|r| r.code == Some(69)).collect();
     assert!(!gave_up.is_empty(), "{hasty:?}");
+    // (On a loaded machine a connection may also go unanswered within its share of the
+    // timeout before the server closes it: then that attempt reads as "no answer". At least
+    // one of those that gave up met the closing, and says what it means.)
+    assert!(
+        gave_up.iter().any(|r| r.stderr.contains("maxClientCnxns")),
+        "{gave_up:?}"
+    );
     for ran in gave_up {
-        assert!(ran.stderr.contains("maxClientCnxns"), "{}", ran.stderr);
         assert!(!ran.stderr.contains("Os {"), "{}", ran.stderr);
     }
     Zk::connect(&server.connect()).assert_empty_soon(&path, Duration::from_secs(10));
