@@ -199,7 +199,7 @@ fn leader_prints_the_id_or_exits_3() {
         (none.code, none.stdout.as_str()),
         (
             Some(3),
-            "{\"path\":null,\"id\":null,\"ctime\":null,\"role\":null,\"position\":null}\n"
+            "{\"path\":null,\"id\":null,\"encoding\":null,\"ctime\":null,\"role\":null,\"position\":null}\n"
         ),
         "{none:?}"
     );
@@ -213,7 +213,9 @@ fn leader_prints_the_id_or_exits_3() {
     let json = run(zklock(&servers()).args(["elect", &path, "--leader", "--json"]));
     assert!(
         json.stdout.starts_with(&format!("{{\"path\":\"{path}/_c_"))
-            && json.stdout.contains("\"id\":\"web-1\",\"ctime\":\"")
+            && json
+                .stdout
+                .contains("\"id\":\"web-1\",\"encoding\":\"utf-8\",\"ctime\":\"")
             && json
                 .stdout
                 .ends_with("\"role\":\"leader\",\"position\":null}\n"),

@@ -581,3 +581,34 @@ fn every_help_example_runs() {
         zk.assert_empty_soon(lock, Duration::from_secs(10));
     }
 }
+
+/// `--json` keeps a contender's id exact: an id that is not UTF-8 (another client's node) comes
+/// out as base64 with `"encoding":"base64"`, in `ls --holder` and `ls`, never as U+FFFD.
+#[test]
+fn a_non_utf8_id_is_exact_in_json() {
+    let dir = unique_path("binary-id");
+    let zk = Zk::connect(&servers());
+    zk.create(&dir, b"");
+    let node = format!("{dir}/x-lock-0000000000");
+    zk.create(&node, b"\xff\xfeid");
+    let holders = run(zklock(&servers()).args(["ls", "--holder", "--json", &dir]));
+    assert_eq!(holders.code, Some(0), "{holders:?}");
+    let doc: serde_json::Value = serde_json::from_str(&holders.stdout).expect("JSON");
+    let holder = &doc["holders"][0];
+    assert_eq!(
+        (&holder["id"], &holder["encoding"]),
+        (&serde_json::json!("//5pZA=="), &serde_json::json!("base64")),
+        "{doc}"
+    );
+    let ls = run(zklock(&servers()).args(["ls", "--json", &dir]));
+    let doc: serde_json::Value = serde_json::from_str(&ls.stdout).expect("JSON");
+    let listed = &doc["nodes"][0];
+    assert_eq!(
+        (&listed["id"], &listed["encoding"]),
+        (&serde_json::json!("//5pZA=="), &serde_json::json!("base64")),
+        "{doc}"
+    );
+    assert!(!holders.stdout.contains('\u{fffd}') && !ls.stdout.contains('\u{fffd}'));
+    zk.delete(&node);
+    zk.delete(&dir);
+}

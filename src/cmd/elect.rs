@@ -77,7 +77,7 @@ async fn observe_across_sessions(
 /// The current leader: its node name, id (the node's data) and creation time.
 struct Leader {
     node: String,
-    id: String,
+    id: Vec<u8>,
     stat: Stat,
 }
 
@@ -96,7 +96,7 @@ async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Er
         match client.get_data(&node).await {
             Ok((data, stat)) => {
                 return Ok(Some(Leader {
-                    id: String::from_utf8_lossy(&data).into_owned(),
+                    id: data,
                     node,
                     stat,
                 }));
@@ -111,24 +111,28 @@ async fn current_leader(client: &Client, dir: &str) -> Result<Option<Leader>, Er
 
 fn show(leader: Option<&Leader>, json: bool) -> String {
     if !json {
-        return leader
-            .map(|l| render::data_text(l.id.as_bytes()))
-            .unwrap_or_default();
+        return leader.map(|l| render::data_text(&l.id)).unwrap_or_default();
     }
-    // README's JSON vocabulary: the leader's node as `path`, its `id`, `ctime`, `role` and
-    // `position` (null: a holder's, as in `ls --holder`), every field null when none leads.
-    let (path, id, ctime, role) = match leader {
-        Some(l) => (
-            Json::str(&l.node),
-            Json::str(&l.id),
-            Json::Str(render::timestamp(l.stat.ctime)),
-            Json::str("leader"),
-        ),
-        None => (Json::Null, Json::Null, Json::Null, Json::Null),
+    // README's JSON vocabulary: the leader's node as `path`, its `id` (exactly: UTF-8, or
+    // base64 as `encoding` says), `ctime`, `role` and `position` (null: a holder's, as in
+    // `ls --holder`), every field null when none leads.
+    let (path, id, encoding, ctime, role) = match leader {
+        Some(l) => {
+            let (id, encoding) = render::data_json(&l.id);
+            (
+                Json::str(&l.node),
+                id,
+                encoding,
+                Json::Str(render::timestamp(l.stat.ctime)),
+                Json::str("leader"),
+            )
+        }
+        None => (Json::Null, Json::Null, Json::Null, Json::Null, Json::Null),
     };
     Json::Object(vec![
         ("path", path),
         ("id", id),
+        ("encoding", encoding),
         ("ctime", ctime),
         ("role", role),
         ("position", Json::Null),

@@ -12,9 +12,12 @@ pub(super) fn show_holders(args: &LsArgs, found: Vec<Holder>) -> Result<i32, Err
         let holders = found
             .iter()
             .map(|h| {
+                // The id exactly: UTF-8 text, or base64 as `encoding` says.
+                let (id, encoding) = render::data_json(&h.id);
                 Json::Object(vec![
                     ("path", Json::str(&h.path)),
-                    ("id", Json::Str(String::from_utf8_lossy(&h.id).into_owned())),
+                    ("id", id),
+                    ("encoding", encoding),
                     ("ctime", Json::Str(render::timestamp(h.stat.ctime))),
                     ("role", Json::str(h.role.kind.name())),
                     (

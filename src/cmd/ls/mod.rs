@@ -198,9 +198,9 @@ fn json(path: &str, record: Option<&Record>, entries: &[Entry]) -> Json {
                 ]);
             }
             let role = e.role.as_ref();
-            // A contender's id is its node's data (the exact text; `data` has the bytes).
+            // A contender's id is its node's data, written as `data` is (`encoding` says how).
             let id = match (role, &e.detail) {
-                (Some(_), Some((data, _))) => Json::Str(String::from_utf8_lossy(data).into_owned()),
+                (Some(_), Some((data, _))) => render::data_json(data).0,
                 _ => Json::Null,
             };
             fields.push(("id", id));
