@@ -158,6 +158,22 @@ impl Child {
         self.stopped.take().map(Signal)
     }
 
+    /// The command stopped on its terminal (Ctrl-Z; a read or write from the background):
+    /// zklock takes the terminal back and stops itself the same way, as sudo does, so that
+    /// the shell sees the job stopped and gets the terminal; once zklock is continued (`fg`,
+    /// `bg`), it gives the command the terminal again if zklock has it (`fg`), and continues
+    /// the command. Whether it did (false: the command has no terminal, nothing to do).
+    pub fn stop_with_it(&self, sig: Signal) -> bool {
+        if !self.terminal {
+            return false;
+        }
+        self.take_back_terminal();
+        crate::sys::signals::stop_self(sig.0);
+        process::give_terminal_if_ours(self.pid);
+        process::kill_group(self.pid, libc::SIGCONT);
+        true
+    }
+
     /// Gives the terminal back to zklock's group, if the command had it.
     pub fn take_back_terminal(&self) {
         if self.terminal {

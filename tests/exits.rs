@@ -445,3 +445,28 @@ fn wait_bounds_the_connect_too() {
         "something was created"
     );
 }
+
+/// Ctrl-Z on a terminal stops the command, and zklock stops itself the same way, as sudo does:
+/// the shell gets its terminal back and sees the job stopped; `fg` gives the command the
+/// terminal again and continues it; Ctrl-C then reaches the command, and zklock exits as it
+/// did (130), leaving nothing. (Before: zklock kept the terminal, the shell never came back,
+/// and Ctrl-C reached only the stopped group: NOT-STOPPED here.)
+#[test]
+fn ctrl_z_stops_the_job_as_for_any_command() {
+    let path = unique_path("ctrl-z");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/job-control.py");
+    let ran = run(std::process::Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_zklock"))
+        .args(["-s", &servers(), &path, "--", "sh", "-c"])
+        .arg("'echo STARTED; trap \"echo RESUMED\" CONT; while :; do sleep 0.1; done'"));
+    assert_eq!(
+        ran.stdout.lines().collect::<Vec<_>>(),
+        [
+            "PROMPT", "STARTED", "STOPPED", "SHELL", "RESUMED", "EXIT=130"
+        ],
+        "{ran:?}"
+    );
+    Zk::connect(&servers()).assert_empty_soon(&path, Duration::from_secs(10));
+}

@@ -249,6 +249,9 @@ impl Command for Guarded<'_> {
     fn take_stop(&mut self) -> Option<Signal> {
         self.child.take_stop()
     }
+    fn stop_with_it(&mut self, sig: Signal) -> bool {
+        self.child.stop_with_it(sig)
+    }
     fn leftovers_alive(&mut self) -> bool {
         self.child.leftovers_alive()
     }

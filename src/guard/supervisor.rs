@@ -43,6 +43,9 @@ pub trait Command {
     fn reap(&mut self) -> Option<i32>;
     /// The signal that stopped the command (job control), once per stop.
     fn take_stop(&mut self) -> Option<Signal>;
+    /// Stops zklock with the command, as sudo does, until continued (child.rs); false when
+    /// the command has no terminal to give back.
+    fn stop_with_it(&mut self, sig: Signal) -> bool;
     /// After the command exited: whether anything of it remains.
     fn leftovers_alive(&mut self) -> bool;
     /// Sends `sig` to the command's group only (a forwarded Ctrl-C).
@@ -112,8 +115,11 @@ pub async fn watch_over(
         }
         if let Some(sig) = command.take_stop() {
             diag.info(format_args!(
-                "the command was stopped by {sig} (job control); it holds the lock until continued"
+                "the command was stopped by {sig} (job control); it holds the lock until continued, and the lease still rules: the watchdog kills it when the lease runs out"
             ));
+            if command.stop_with_it(sig) {
+                diag.info(format_args!("continued: the command goes on"));
+            }
         }
         if let Some(status) = exited {
             if !command.leftovers_alive() {

@@ -151,6 +151,9 @@ impl Command for Fake {
     fn take_stop(&mut self) -> Option<Signal> {
         None
     }
+    fn stop_with_it(&mut self, _: Signal) -> bool {
+        false
+    }
     fn leftovers_alive(&mut self) -> bool {
         self.0.borrow().leftovers
     }

@@ -99,6 +99,17 @@ pub fn take_terminal() {
     let _ = rustix::termios::tcsetpgrp(rustix::stdio::stdin(), rustix::process::getpgrp());
 }
 
+/// Gives the terminal (stdin's) to the process group `pgid`, if zklock's group has it now
+/// (after `fg`; not after `bg`, which leaves the job in the background).
+pub fn give_terminal_if_ours(pgid: i32) {
+    let stdin = rustix::stdio::stdin();
+    if rustix::termios::tcgetpgrp(stdin).is_ok_and(|g| g == rustix::process::getpgrp())
+        && let Some(group) = pid(pgid)
+    {
+        let _ = rustix::termios::tcsetpgrp(stdin, group);
+    }
+}
+
 /// Makes zklock the reaper of its orphaned descendants (`PR_SET_CHILD_SUBREAPER`, Linux
 /// 3.4+), or says why not (qemu-user, for one, refuses it).
 pub fn become_subreaper() -> io::Result<()> {

@@ -117,3 +117,24 @@ pub fn die_of(sig: i32) -> i32 {
     }
     128 + sig
 }
+
+/// Stops zklock itself with `sig` (a job-control stop, as its command just got), as sudo does
+/// so that the shell sees its job stopped and gets the terminal back; returns once zklock is
+/// continued (`fg`, `bg`, SIGCONT). zklock's own dispositions are restored after.
+pub fn stop_self(sig: i32) {
+    let set = set_of(std::iter::once(sig));
+    // SAFETY: a default disposition, an unblock and a raise; then the disposition zklock
+    // keeps for the job-control signals (ignored: ignore_job_control), and the mask as it was.
+    unsafe {
+        if sig != libc::SIGSTOP {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+        let mut before: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, &mut before);
+        libc::raise(sig);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+        if sig != libc::SIGSTOP {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+    }
+}
