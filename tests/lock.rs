@@ -1034,3 +1034,42 @@ fn a_crowd_beyond_max_client_cnxns_takes_its_turns_with_w() {
     }
     Zk::connect(&server.connect()).assert_empty_soon(&path, Duration::from_secs(10));
 }
+
+/// Who may delete a contender node: ZooKeeper checks delete rights on the parent (the lock
+/// directory), not on the node. In a directory a stranger may delete in, a stranger deletes an
+/// authenticated holder's node: the holder stops its command and exits 79 (safe, as README
+/// says). In a directory whose ACL lets others create and read but not delete
+/// (`--acl 'auth::cdrwa,world:anyone:cr'`, README's advice), the stranger's delete is refused
+/// and the holder runs on to its end.
+#[test]
+fn only_those_with_delete_rights_on_the_directory_can_delete_a_holders_node() {
+    let stranger = zk();
+    for (name, acl, refused) in [
+        ("delete-open", None, false),
+        ("delete-closed", Some("auth::cdrwa,world:anyone:cr"), true),
+    ] {
+        let path = unique_path(name);
+        let mut options = vec!["--auth", "digest:alice:secret"];
+        if let Some(acl) = acl {
+            options.extend(["--acl", acl]);
+        }
+        let holder = hold_with(&servers(), &path, name, &options);
+        let node = format!("{path}/{}", stranger.children(&path)[0]);
+        let deleted = stranger.try_delete(&node);
+        if refused {
+            assert!(
+                matches!(deleted, Err(zookeeper_client::Error::NoAuth)),
+                "{name}: {deleted:?}"
+            );
+            assert_eq!(holder.release().code, Some(0), "{name}");
+        } else {
+            assert!(deleted.is_ok(), "{name}: {deleted:?}");
+            let ran = holder
+                .process
+                .wait_timeout(Duration::from_secs(30))
+                .expect("the holder stops");
+            assert_eq!(ran.code, Some(79), "{name}: {ran:?}");
+        }
+        zk().assert_empty_soon(&path, Duration::from_secs(10));
+    }
+}

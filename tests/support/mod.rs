@@ -314,6 +314,11 @@ impl Zk {
         )
     }
 
+    /// Deletes `path`, or says why the server would not.
+    pub fn try_delete(&self, path: &str) -> Result<(), zookeeper_client::Error> {
+        self.runtime.block_on(self.client.delete(path, None))
+    }
+
     pub fn delete(&self, path: &str) {
         self.runtime
             .block_on(self.client.delete(path, None))
