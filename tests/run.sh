@@ -42,7 +42,10 @@ done
 rustup target add x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 
 # A Debian 11 root (glibc 2.31), and zklock built inside it as a user there would build it
-# (tests/portable.rs). Made once; the build uses this host's toolchain and crates.
+# (tests/portable.rs): `cargo build --release`, with the release profile's link arguments and
+# build script, but without LTO and with parallel codegen (what differs is only how the code
+# is optimised, not what glibc it needs; LTO's single-threaded link would add minutes to CI).
+# Made once; the build uses this host's toolchain and crates.
 root=target/debian11/root
 if [ ! -e "$root/etc/debian_version" ]; then
     rm -rf "$root.new"
@@ -65,6 +68,7 @@ unshare --mount --propagation private sh -c '
     mount -t proc proc "$root/proc"
     exec chroot "$root" /usr/bin/env HOME=/root PATH=/root/.cargo/bin:/usr/bin:/bin \
         CARGO_HOME=/root/.cargo RUSTUP_HOME=/root/.rustup CARGO_TARGET_DIR=/src/target/debian11/build \
+        CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
         /bin/sh -c "cd /src && cargo build --release --locked --offline --quiet"
 ' sh "$root"
 wait $packaging || { cat target/packages.log >&2; exit 1; }
