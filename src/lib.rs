@@ -30,7 +30,8 @@ pub(crate) mod security;
 pub(crate) mod semaphore;
 pub(crate) mod settings;
 pub(crate) mod signal;
-// The one module that may use `unsafe` (sys/mod.rs); `c_main!` reaches sys::start.
+// The system layer, the one module exempt from the deny above (sys/mod.rs); public, hidden,
+// because `c_main!` expands in main.rs and reaches sys::start.
 #[doc(hidden)]
 #[allow(unsafe_code)]
 pub mod sys;
