@@ -79,8 +79,14 @@ impl Outer {
     /// Whether every node of the outer hold is still there, held by the outer session: its
     /// lock is then still held (the outer guard stops this command should it be lost).
     pub async fn still_held(&self, session: &Session) -> Result<(), Error> {
-        for node in &self.nodes {
-            match session.client.check_stat(node).await {
+        // Every stat sent before any answer is read (pipelined, as record::read_all reads).
+        let pending: Vec<_> = self
+            .nodes
+            .iter()
+            .map(|node| session.client.check_stat(node))
+            .collect();
+        for (node, reply) in self.nodes.iter().zip(pending) {
+            match reply.await {
                 Ok(Some(stat)) if stat.ephemeral_owner == self.session => {}
                 Ok(_) => {
                     return Err(Error::Lost(format!(
