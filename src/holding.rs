@@ -18,7 +18,7 @@ use crate::lease::{BootTime, Lease};
 use crate::nested;
 use crate::queue;
 use crate::recipe::{self, Acquired, OwnNode, Patience, Recipe};
-use crate::record::{self, Held, LastRun};
+use crate::record::{self, Held, Run};
 use crate::render;
 use crate::semaphore;
 use crate::signal::Listener;
@@ -258,7 +258,7 @@ async fn hold(
             Ending::Exited(status) => status,
             Ending::Lost(_) => 79,
         };
-        let run = LastRun {
+        let run = Run {
             id: plan.id.clone(),
             host: host::name(),
             start_ms: 0,
@@ -267,7 +267,7 @@ async fn hold(
             fencing_token: token,
         };
         // Bounded: a partitioned holder must not hang here (its lease has run out anyway).
-        let writing = record::write_all(session, held, &run);
+        let writing = record::write_all(session, held, &run, plan.once_per);
         let why = match tokio::time::timeout(session.timeout / 2, writing).await {
             Ok(Ok(())) => None,
             Ok(Err(why)) => Some(why),
@@ -346,7 +346,7 @@ async fn check_record(
     let Some(period) = plan.once_per else {
         return Ok(held);
     };
-    let done: Option<Vec<&record::LastRun>> = held.iter().map(|h| h.done_within(period)).collect();
+    let done: Option<Vec<&record::Run>> = held.iter().map(|h| h.done_within(period)).collect();
     let Some(done) = done else {
         return Ok(held);
     };

@@ -97,8 +97,8 @@ async fn record_limit(session: &Session, path: &str, limit: u32, diag: &Diag) ->
     };
     if data.is_empty() && stat.version == 0 {
         let record = Record {
-            last: None,
             limit: Some(limit),
+            ..Record::default()
         }
         .to_json();
         return match client.set_data(path, record.as_bytes(), Some(0)).await {

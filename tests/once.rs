@@ -288,7 +288,7 @@ fn ls_shows_the_last_run() {
     let json = run(zklock(&servers()).args(["ls", "--json", &plain]));
     assert!(
         json.stdout
-            .contains(r#""record":{"last":null,"limit":null}"#),
+            .contains(r#""record":{"last":null,"last_success":null,"history":[],"period_ms":null,"limit":null}"#),
         "{}",
         json.stdout
     );
