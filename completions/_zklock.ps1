@@ -190,6 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
             break
         }
         'zklock;ls' {
+            [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'The run records at PATH and below it (one level; every level with -R) whose last success started longer ago than DURATION (default: 1.5 × the period recorded with the run, see zklock-lock(1): once per period), or that never succeeded: a line each, and exit 2; exit 0 when none is. A record without a period is reported as unknown when no DURATION is given (not stale)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
             [CompletionResult]::new('--servers', '--servers', [CompletionResultType]::ParameterName, 'ZooKeeper connect string: host:port[,host:port]...[/chroot]')
             [CompletionResult]::new('--session-timeout', '--session-timeout', [CompletionResultType]::ParameterName, 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value')
@@ -212,6 +213,7 @@ Register-ArgumentCompleter -Native -CommandName 'zklock' -ScriptBlock {
             [CompletionResult]::new('--long', '--long', [CompletionResultType]::ParameterName, 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document (data as UTF-8, or base64 when it is not)')
             [CompletionResult]::new('--holder', '--holder', [CompletionResultType]::ParameterName, 'Is PATH (a lock, read/write lock, semaphore or election) held, and by whom: prints each holder''s id and exits 0, or exits 3 when nobody holds it')
+            [CompletionResult]::new('--prometheus', '--prometheus', [CompletionResultType]::ParameterName, 'Prometheus metrics of every lock, election and semaphore directory and run record at PATH and below it (one level; every level with -R), for node_exporter''s textfile collector: held, holders, waiters, since when each holder holds, the semaphore''s N, the last run and the last success (server times), and the period')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Nothing on stderr but fatal errors')

@@ -463,12 +463,16 @@ _zklock() {
             return 0
             ;;
         zklock__subcmd__ls)
-            opts="-R -d -l -s -v -q -h -V --recursive --data --long --json --holder --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-mechanism --sasl-service --sasl-password-file --auth --client-config --acl --help --version"
+            opts="-R -d -l -s -v -q -h -V --recursive --data --long --json --holder --prometheus --stale --servers --session-timeout --connect-timeout --verbose --quiet --tls --tls-ca --tls-cert --tls-key --tls-no-hostname-verification --sasl-user --sasl-mechanism --sasl-service --sasl-password-file --auth --client-config --acl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --stale)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --servers)
                     COMPREPLY=($(compgen -W "${ZKLOCK_SERVERS:-}" -- "${cur}"))
                     return 0

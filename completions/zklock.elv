@@ -183,6 +183,7 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand --version 'Print version'
         }
         &'zklock;ls'= {
+            cand --stale 'The run records at PATH and below it (one level; every level with -R) whose last success started longer ago than DURATION (default: 1.5 × the period recorded with the run, see zklock-lock(1): once per period), or that never succeeded: a line each, and exit 2; exit 0 when none is. A record without a period is reported as unknown when no DURATION is given (not stale)'
             cand -s 'ZooKeeper connect string: host:port[,host:port]...[/chroot]'
             cand --servers 'ZooKeeper connect string: host:port[,host:port]...[/chroot]'
             cand --session-timeout 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value'
@@ -205,6 +206,7 @@ set edit:completion:arg-completer[zklock] = {|@words|
             cand --long 'Type, owner session, version, sizes, mtime, and each contender''s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)'
             cand --json 'One JSON document (data as UTF-8, or base64 when it is not)'
             cand --holder 'Is PATH (a lock, read/write lock, semaphore or election) held, and by whom: prints each holder''s id and exits 0, or exits 3 when nobody holds it'
+            cand --prometheus 'Prometheus metrics of every lock, election and semaphore directory and run record at PATH and below it (one level; every level with -R), for node_exporter''s textfile collector: held, holders, waiters, since when each holder holds, the semaphore''s N, the last run and the last success (server times), and the period'
             cand -v 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
             cand --verbose 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
             cand -q 'Nothing on stderr but fatal errors'

@@ -191,6 +191,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls -d 'TLS to e
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-no-hostname-verification -d 'Accept a server certificate that does not name the host connected to (as zookeeper.ssl.hostnameVerification=false); warns on every run'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l stale -d 'The run records at PATH and below it (one level; every level with -R) whose last success started longer ago than DURATION (default: 1.5 × the period recorded with the run, see zklock-lock(1): once per period), or that never succeeded: a line each, and exit 2; exit 0 when none is. A record without a period is reported as unknown when no DURATION is given (not stale)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
@@ -210,6 +211,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand ls" -s d -l data -d 'Show 
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s l -l long -d 'Type, owner session, version, sizes, mtime, and each contender\'s role, id and age; first, the last run recorded in PATH, if any (zklock-lock(1): once per period)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l json -d 'One JSON document (data as UTF-8, or base64 when it is not)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l holder -d 'Is PATH (a lock, read/write lock, semaphore or election) held, and by whom: prints each holder\'s id and exits 0, or exits 3 when nobody holds it'
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l prometheus -d 'Prometheus metrics of every lock, election and semaphore directory and run record at PATH and below it (one level; every level with -R), for node_exporter\'s textfile collector: held, holders, waiters, since when each holder holds, the semaphore\'s N, the last run and the last success (server times), and the period'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s v -l verbose -d 'Session events, negotiated timeout, queue position and timings on stderr (repeatable)'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s q -l quiet -d 'Nothing on stderr but fatal errors'
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls -d 'TLS to every server (as zookeeper.client.secure=true); a host written tcp+tls://host:port uses TLS on its own. Implied by --tls-ca/--tls-cert when no host names its scheme'

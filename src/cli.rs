@@ -288,7 +288,12 @@ Examples:
   zklock ls /locks                  # child names, sorted
   zklock ls -l /locks/backup        # who holds the lock, who waits, since when
   zklock ls -R -d /config           # every descendant with its data
-  zklock ls --json -R /config       # one JSON document (data as UTF-8, or base64)";
+  zklock ls --json -R /config       # one JSON document (data as UTF-8, or base64)
+  zklock ls --stale -R /locks       # jobs not done within 1.5 periods (exit 2), or never
+  zklock ls --stale 36h /locks/backup   # not done within 36 hours
+  zklock ls --prometheus -R /locks  # metrics for node_exporter's textfile collector
+
+--stale's DURATION is optional: a word starting with / after it is the PATH.";
 
 /// Options of `zklock lock`.
 #[derive(Debug, Clone, Args)]
@@ -479,6 +484,21 @@ pub struct LsArgs {
     /// holder's id and exits 0, or exits 3 when nobody holds it
     #[arg(long, conflicts_with_all = ["recursive", "data", "long"])]
     pub holder: bool,
+
+    /// Prometheus metrics of every lock, election and semaphore directory and run record at
+    /// PATH and below it (one level; every level with -R), for node_exporter's textfile
+    /// collector: held, holders, waiters, since when each holder holds, the semaphore's N, the
+    /// last run and the last success (server times), and the period
+    #[arg(long, conflicts_with_all = ["data", "long", "json", "holder", "stale"])]
+    pub prometheus: bool,
+
+    /// The run records at PATH and below it (one level; every level with -R) whose last success
+    /// started longer ago than DURATION (default: 1.5 × the period recorded with the run, see
+    /// zklock-lock(1): once per period), or that never succeeded: a line each, and exit 2;
+    /// exit 0 when none is. A record without a period is reported as unknown when no DURATION
+    /// is given (not stale)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["data", "long", "holder"])]
+    pub stale: Option<String>,
 }
 
 /// `--kill-signal`'s parser: `Signal::parse`, with the signal names as the values shells

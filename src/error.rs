@@ -25,6 +25,10 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
     ),
     ("1", "`ls`: no such znode"),
     (
+        "2",
+        "`ls --stale`: some job is stale (its last success is older than DURATION or 1.5 periods, or it never succeeded); only that, so a check can alert on it",
+    ),
+    (
         "3",
         "`elect --leader`: there is no leader; `ls --holder`: nobody holds the lock (answers: silent under `-q`)",
     ),

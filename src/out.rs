@@ -32,3 +32,11 @@ fn closed(e: io::Error) -> Error {
         Error::Other(format!("cannot write to stdout: {e}"))
     }
 }
+
+/// Writes `bytes` as they are.
+pub fn bytes(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(closed)
+}

@@ -109,7 +109,12 @@ pub fn roles(names: &[String], limit: Option<u32>) -> HashMap<String, Role> {
 pub fn sort_queue_last(names: &mut [String]) {
     names.sort_unstable();
     // Stable: names of one sequence (none, for most) stay in name order.
-    names.sort_by_cached_key(|name| recipe::queue_sequence(name).map_or((false, 0), |s| (true, s)));
+    names.sort_by_cached_key(|name| sort_key(name));
+}
+
+/// What `sort_queue_last` sorts by after the name: contenders and leases last, by sequence.
+pub fn sort_key(name: &str) -> (bool, i64) {
+    recipe::queue_sequence(name).map_or((false, 0), |s| (true, s))
 }
 
 /// One holder of a lock, read lock, lease or leadership (`ls --holder`, `-v` on a conflict).

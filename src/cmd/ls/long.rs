@@ -6,7 +6,7 @@ use super::Entry;
 use crate::acl;
 use crate::cli::LsArgs;
 use crate::queue;
-use crate::record::{self, LastRun};
+use crate::record::{self, Run};
 use crate::render;
 
 /// `ls -l`'s columns: every line has the same fields ("-" when empty), the name last as in
@@ -16,33 +16,57 @@ const COLUMNS: [&str; 12] = [
     "NAME",
 ];
 
-pub(super) fn long_table(entries: &[Entry], args: &LsArgs, terminal: bool) -> String {
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    if terminal {
-        rows.push(COLUMNS.iter().map(|c| c.to_string()).collect());
-    }
-    rows.extend(entries.iter().map(|e| long_fields(e, args, terminal)));
-    let last = COLUMNS.len() - 1;
-    let mut widths = [0; COLUMNS.len()];
-    for row in &rows {
-        for (width, field) in widths.iter_mut().zip(row) {
-            *width = (*width).max(field.chars().count());
+/// `ls -l`'s table, written a window of rows at a time: each column as wide as its widest
+/// field so far (a listing too long to hold is aligned by its first window, widening later
+/// only where a field needs it); the header, on a terminal, above the first rows.
+pub(super) struct Table {
+    terminal: bool,
+    widths: [usize; COLUMNS.len()],
+    started: bool,
+}
+
+impl Table {
+    pub(super) fn new(terminal: bool) -> Table {
+        Table {
+            terminal,
+            widths: [0; COLUMNS.len()],
+            started: false,
         }
     }
-    let mut out = String::new();
-    for row in rows {
-        for (k, field) in row.iter().enumerate() {
-            let pad = widths[k].saturating_sub(field.chars().count());
-            match k {
-                _ if k == last => out.push_str(field),
-                // The counts read best right-aligned.
-                2..=4 => out.push_str(&format!("{}{field} ", " ".repeat(pad))),
-                _ => out.push_str(&format!("{field}{} ", " ".repeat(pad))),
+
+    pub(super) fn rows(&mut self, out: &mut String, entries: &[Entry], args: &LsArgs) {
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        if self.terminal && !self.started {
+            rows.push(COLUMNS.iter().map(|c| c.to_string()).collect());
+        }
+        self.started = true;
+        rows.extend(entries.iter().map(|e| long_fields(e, args, self.terminal)));
+        for row in &rows {
+            for (width, field) in self.widths.iter_mut().zip(row) {
+                *width = (*width).max(field.chars().count());
             }
         }
-        out.push('\n');
+        let last = COLUMNS.len() - 1;
+        for row in rows {
+            for (k, field) in row.iter().enumerate() {
+                let pad = self.widths[k].saturating_sub(field.chars().count());
+                match k {
+                    _ if k == last => out.push_str(field),
+                    // The counts read best right-aligned.
+                    2..=4 => out.push_str(&format!("{}{field} ", " ".repeat(pad))),
+                    _ => out.push_str(&format!("{field}{} ", " ".repeat(pad))),
+                }
+            }
+            out.push('\n');
+        }
     }
-    out
+
+    /// An empty listing still gets its header on a terminal.
+    pub(super) fn header_if_empty(&mut self, out: &mut String, args: &LsArgs) {
+        if !self.started {
+            self.rows(out, &[], args);
+        }
+    }
 }
 
 fn long_fields(entry: &Entry, args: &LsArgs, terminal: bool) -> Vec<String> {
@@ -121,7 +145,7 @@ fn shorten_uuid(name: &str) -> String {
 }
 
 /// `ls -l PATH`'s first line when PATH holds a run record: the last run in words.
-pub(super) fn last_run_line(last: &LastRun) -> String {
+pub(super) fn last_run_line(last: &Run) -> String {
     let start = UNIX_EPOCH + Duration::from_millis(last.start_ms.max(0) as u64);
     format!(
         "last run  {}, {}, fencing token {}",

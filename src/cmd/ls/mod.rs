@@ -1,24 +1,23 @@
 //! `zklock ls`: child names, descendants, data, and a long form that shows a lock's queue.
 
 use std::io::IsTerminal;
-use std::time::{Duration, UNIX_EPOCH};
 
 use zookeeper_client::{Acl, Stat};
 
 use crate::acl;
 use crate::cli::LsArgs;
-use crate::connect::Connection;
-use crate::connect::Session;
+use crate::connect::{Connection, Session};
 use crate::diag::Diag;
 use crate::error::Error;
 use crate::out;
 use crate::queue::{self, Role};
-use crate::record::Record;
+use crate::record::{Record, Run};
 use crate::render::{self, Json};
 use crate::znode;
 
 mod holder;
 mod long;
+mod monitor;
 mod tree;
 
 /// One listed znode.
@@ -34,42 +33,95 @@ pub(super) struct Entry {
 }
 
 pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i32, Error> {
-    if args.path != "/" {
-        znode::validate(&args.path, znode::Use::Read)?;
+    let check = monitor::Check::of(&args)?;
+    let path = check.as_ref().and_then(|c| c.path.clone());
+    let path = path.as_deref().unwrap_or(&args.path);
+    if path != "/" {
+        znode::validate(path, znode::Use::Read)?;
     }
     let session = Session::connect(connection, diag).await?;
-    if args.holder {
-        let found = queue::holders(&session, &args.path).await;
+    let done = if args.holder {
+        let found = queue::holders(&session, path).await;
         session.close(None, diag).await;
         return holder::show_holders(&args, found?);
+    } else if let Some(check) = check {
+        monitor::run(&session, path, &args, check, diag).await
+    } else if args.long || args.data || args.json {
+        details(&session, path, &args, diag).await
+    } else {
+        names(&session, path, &args, diag).await
+    };
+    session.close(None, diag).await;
+    done
+}
+
+/// As ls(1): everything readable was listed, each unreadable node named on stderr, and the
+/// status says the listing is incomplete.
+fn listed(denied: bool) -> i32 {
+    if denied { 77 } else { 0 }
+}
+
+/// Output gathered and written in pieces of about this many bytes.
+const FLUSH: usize = 64 * 1024;
+
+/// Streams the names (`ls`, `ls -R`) as the walk finds them, flushing every 64 KiB: a
+/// listing of any size holds only the lists along the current branch.
+async fn names(session: &Session, path: &str, args: &LsArgs, diag: &Diag) -> Result<i32, Error> {
+    let mut walk =
+        tree::Walker::new(&session.client, path, args.recursive, false, false, diag).await?;
+    let mut buf = String::new();
+    while let Some(found) = walk.next().await? {
+        buf.push_str(if args.recursive {
+            &found.path
+        } else {
+            &found.name
+        });
+        buf.push('\n');
+        if buf.len() >= FLUSH {
+            out::text(&buf)?;
+            buf.clear();
+        }
     }
+    out::text(&buf)?;
+    Ok(listed(walk.denied))
+}
+
+/// Nodes whose details (data, stat, ACL) are asked for together, then written.
+const WINDOW: usize = 1000;
+
+/// `-d`, `-l` and `--json`: the walk's nodes taken `WINDOW` at a time, each window's details
+/// asked for at once (pipelined), then written: memory does not grow with the listing (only
+/// the names along the current branch are held, as ZooKeeper sends a directory's list whole).
+async fn details(session: &Session, path: &str, args: &LsArgs, diag: &Diag) -> Result<i32, Error> {
+    let client = &session.client;
     // The run record (§2.2) is PATH's own data: read only for -l and --json.
-    if !(args.long || args.data || args.json) {
-        let streamed = stream(&session, &args, diag).await;
-        session.close(None, diag).await;
-        // As ls(1): everything readable was listed, each unreadable node named on stderr, and
-        // the status says the listing is incomplete.
-        return Ok(if streamed? { 77 } else { 0 });
-    }
     let record = match args.long || args.json {
-        true => Some(session.client.get_data(&args.path)),
+        true => Some(client.get_data(path)),
         false => None,
     };
-    let listed = list(&session, &args, diag).await;
+    let roles = args.long || args.json;
+    let mut walk = tree::Walker::new(client, path, args.recursive, roles, false, diag).await?;
     let record = match record {
         Some(reply) => reply.await.ok().map(|(data, _)| Record::parse(&data).0),
         None => None,
     };
-    session.close(None, diag).await;
-    let entries = listed?;
+    let terminal = std::io::stdout().is_terminal();
+    let mut sink = match (args.json, args.long) {
+        (true, _) => Sink::Json { first: true },
+        (false, true) => Sink::Long(long::Table::new(terminal)),
+        (false, false) => Sink::Lines,
+    };
     let mut out = String::new();
-    if args.json {
-        out = json(&args.path, record.as_ref(), &entries).render();
-        out.push('\n');
-    } else {
-        let terminal = std::io::stdout().is_terminal();
-        if args.long {
-            // The record in words heads the table on a terminal; scripts read `--json`.
+    match &sink {
+        Sink::Json { .. } => {
+            out.push_str(&format!(
+                "{{\"path\":{},\"record\":{},\"nodes\":[",
+                Json::str(path).render(),
+                record.as_ref().map_or(Json::Null, record_json).render()
+            ));
+        }
+        // The record in words heads the table on a terminal; scripts read `--json`.
+        Sink::Long(_) => {
             if let Some(last) = record
                 .as_ref()
                 .and_then(|r| r.last.as_ref())
@@ -78,83 +130,110 @@ pub async fn run(connection: &Connection, args: LsArgs, diag: &Diag) -> Result<i
                 out.push_str(&long::last_run_line(last));
                 out.push('\n');
             }
-            out.push_str(&long::long_table(&entries, &args, terminal));
-        } else {
-            for entry in &entries {
-                out.push_str(&line(entry, &args));
-                out.push('\n');
+        }
+        Sink::Lines => {}
+    }
+    let mut denied = false;
+    let mut window = Vec::with_capacity(WINDOW);
+    loop {
+        let found = walk.next().await?;
+        let end = found.is_none();
+        if let Some(found) = found {
+            window.push(Entry {
+                path: found.path,
+                name: found.name,
+                detail: None,
+                denied: found.denied,
+                acl: None,
+                role: found.role,
+            });
+        }
+        if window.len() == WINDOW || (end && !window.is_empty()) {
+            fill(client, &mut window, args, diag).await;
+            denied |= window.iter().any(|e| e.denied);
+            sink.write(&mut out, &window, args);
+            window.clear();
+            if out.len() >= FLUSH {
+                out::text(&out)?;
+                out.clear();
             }
         }
+        if end {
+            break;
+        }
+    }
+    if let Sink::Long(table) = &mut sink {
+        table.header_if_empty(&mut out, args);
+    }
+    if let Sink::Json { .. } = sink {
+        out.push_str("]}\n");
     }
     out::text(&out)?;
-    // As ls(1): everything readable was listed, each unreadable node named on stderr, and
-    // the status says the listing is incomplete.
-    Ok(if entries.iter().any(|e| e.denied) {
-        77
-    } else {
-        0
-    })
+    Ok(listed(denied || walk.denied))
 }
 
-/// Streams the names (`ls`, `ls -R`) as the walk finds them, flushing every 64 KiB: a
-/// listing of any size holds only the current branch. Returns whether a node was unreadable.
-async fn stream(session: &Session, args: &LsArgs, diag: &Diag) -> Result<bool, Error> {
-    let mut buf = String::new();
-    let denied = tree::walk(&session.client, args, false, diag, |found| {
-        buf.push_str(if args.recursive {
-            &found.path
-        } else {
-            found.name
-        });
-        buf.push('\n');
-        if buf.len() >= 64 * 1024 {
-            out::text(&buf)?;
-            buf.clear();
-        }
-        Ok(())
-    })
-    .await?;
-    out::text(&buf)?;
-    Ok(denied)
+/// How `details` writes each window.
+enum Sink {
+    Lines,
+    Long(long::Table),
+    /// One JSON document, its `nodes` written as they come.
+    Json {
+        first: bool,
+    },
 }
 
-/// Collects every entry with the details `-d`, `-l` and `--json` show.
-async fn list(session: &Session, args: &LsArgs, diag: &Diag) -> Result<Vec<Entry>, Error> {
-    let client = &session.client;
-    let mut entries = Vec::new();
-    let roles = args.long || args.json;
-    tree::walk(client, args, roles, diag, |found| {
-        entries.push(Entry {
-            path: found.path,
-            name: found.name.to_string(),
-            detail: None,
-            denied: found.denied,
-            acl: None,
-            role: found.role,
-        });
-        Ok(())
-    })
-    .await?;
-    if args.long || args.data || args.json {
-        let pending: Vec<_> = entries.iter().map(|e| client.get_data(&e.path)).collect();
-        for (entry, detail) in entries.iter_mut().zip(pending) {
-            match detail.await {
-                Ok(detail) => entry.detail = Some(detail),
-                Err(zookeeper_client::Error::NoAuth) => {
-                    diag.warn(format_args!("{}: not authorized to read", entry.path));
-                    entry.denied = true;
+impl Sink {
+    fn write(&mut self, out: &mut String, window: &[Entry], args: &LsArgs) {
+        match self {
+            Sink::Lines => {
+                for entry in window {
+                    out.push_str(&line(entry, args));
+                    out.push('\n');
                 }
-                Err(_) => {}
+            }
+            Sink::Long(table) => table.rows(out, window, args),
+            Sink::Json { first } => {
+                for entry in window {
+                    if !std::mem::take(first) {
+                        out.push(',');
+                    }
+                    out.push_str(&node_json(entry).render());
+                }
             }
         }
     }
-    if args.long || args.json {
-        let pending: Vec<_> = entries.iter().map(|e| client.get_acl(&e.path)).collect();
-        for (entry, acl) in entries.iter_mut().zip(pending) {
+}
+
+/// Asks for every entry's data and stat (and, for `-l` and `--json`, its ACL) at once.
+async fn fill(
+    client: &zookeeper_client::Client,
+    entries: &mut [Entry],
+    args: &LsArgs,
+    diag: &Diag,
+) {
+    let pending: Vec<_> = entries.iter().map(|e| client.get_data(&e.path)).collect();
+    let acls: Vec<_> = match args.long || args.json {
+        true => entries
+            .iter()
+            .map(|e| Some(client.get_acl(&e.path)))
+            .collect(),
+        false => entries.iter().map(|_| None).collect(),
+    };
+    for (entry, detail) in entries.iter_mut().zip(pending) {
+        match detail.await {
+            Ok(detail) => entry.detail = Some(detail),
+            Err(zookeeper_client::Error::NoAuth) => {
+                diag.warn(format_args!("{}: not authorized to read", entry.path));
+                entry.denied = true;
+            }
+            Err(_) => {}
+        }
+    }
+    for (entry, acl) in entries.iter_mut().zip(acls) {
+        if let Some(acl) = acl {
             entry.acl = acl.await.ok().map(|(acl, _)| acl);
         }
     }
-    Ok(entries)
 }
 
 fn line(entry: &Entry, args: &LsArgs) -> String {
@@ -169,90 +248,95 @@ fn line(entry: &Entry, args: &LsArgs) -> String {
     }
 }
 
-fn json(path: &str, record: Option<&Record>, entries: &[Entry]) -> Json {
-    let nodes = entries
-        .iter()
-        .map(|e| {
-            let mut fields = vec![("path", Json::str(&e.path)), ("name", Json::str(&e.name))];
-            if e.denied {
-                fields.push(("error", Json::str("not authorized to read")));
-            }
-            if let Some((data, stat)) = &e.detail {
-                let (data, encoding) = render::data_json(data);
-                let (kind, owner) = match stat.ephemeral_owner {
-                    0 => ("persistent", Json::Null),
-                    owner => ("ephemeral", Json::Str(format!("{owner:#x}"))),
-                };
-                fields.extend([
-                    ("type", Json::str(kind)),
-                    ("owner", owner),
-                    ("version", Json::Int(stat.version.into())),
-                    ("data_length", Json::Int(stat.data_length.into())),
-                    ("children", Json::Int(stat.num_children.into())),
-                    ("czxid", Json::Int(stat.czxid)),
-                    ("mzxid", Json::Int(stat.mzxid)),
-                    ("ctime", Json::Str(render::timestamp(stat.ctime))),
-                    ("mtime", Json::Str(render::timestamp(stat.mtime))),
-                    ("data", data),
-                    ("encoding", encoding),
-                ]);
-            }
-            let role = e.role.as_ref();
-            // A contender's id is its node's data, written as `data` is (`encoding` says how).
-            let id = match (role, &e.detail) {
-                (Some(_), Some((data, _))) => render::data_json(data).0,
-                _ => Json::Null,
-            };
-            fields.push(("id", id));
-            fields.push((
-                "role",
-                role.map_or(Json::Null, |r| Json::str(r.kind.name())),
-            ));
-            fields.push((
-                "position",
-                role.and_then(|r| r.position)
-                    .map_or(Json::Null, |k| Json::Int(k.into())),
-            ));
-            fields.push((
-                "acl",
-                e.acl.as_ref().map_or(Json::Null, |acl| {
-                    Json::List(
-                        acl.iter()
-                            .map(|a| {
-                                Json::Object(vec![
-                                    ("scheme", Json::str(a.scheme())),
-                                    ("id", Json::str(a.id())),
-                                    ("perms", Json::Str(acl::perms_text(a.permission()))),
-                                ])
-                            })
-                            .collect(),
-                    )
-                }),
-            ));
-            Json::Object(fields)
-        })
-        .collect();
-    let record = record.map_or(Json::Null, |r| {
-        let last = r.last.as_ref().map_or(Json::Null, |last| {
-            let start = UNIX_EPOCH + Duration::from_millis(last.start_ms.max(0) as u64);
-            Json::Object(vec![
-                ("id", Json::str(&last.id)),
-                ("host", Json::str(&last.host)),
-                (
-                    "start",
-                    Json::Str(humantime::format_rfc3339_millis(start).to_string()),
-                ),
-                ("duration_ms", Json::Int(last.duration_ms as i64)),
-                ("status", Json::Int(last.status.into())),
-                ("fencing_token", Json::Int(last.fencing_token)),
-            ])
-        });
-        let limit = r.limit.map_or(Json::Null, |n| Json::Int(n.into()));
-        Json::Object(vec![("last", last), ("limit", limit)])
-    });
+/// One node of `ls --json`'s `nodes`.
+fn node_json(e: &Entry) -> Json {
+    let mut fields = vec![("path", Json::str(&e.path)), ("name", Json::str(&e.name))];
+    if e.denied {
+        fields.push(("error", Json::str("not authorized to read")));
+    }
+    if let Some((data, stat)) = &e.detail {
+        let (data, encoding) = render::data_json(data);
+        let (kind, owner) = match stat.ephemeral_owner {
+            0 => ("persistent", Json::Null),
+            owner => ("ephemeral", Json::Str(format!("{owner:#x}"))),
+        };
+        fields.extend([
+            ("type", Json::str(kind)),
+            ("owner", owner),
+            ("version", Json::Int(stat.version.into())),
+            ("data_length", Json::Int(stat.data_length.into())),
+            ("children", Json::Int(stat.num_children.into())),
+            ("czxid", Json::Int(stat.czxid)),
+            ("mzxid", Json::Int(stat.mzxid)),
+            ("ctime", Json::Str(render::timestamp(stat.ctime))),
+            ("mtime", Json::Str(render::timestamp(stat.mtime))),
+            ("data", data),
+            ("encoding", encoding),
+        ]);
+    }
+    let role = e.role.as_ref();
+    // A contender's id is its node's data, written as `data` is (`encoding` says how).
+    let id = match (role, &e.detail) {
+        (Some(_), Some((data, _))) => render::data_json(data).0,
+        _ => Json::Null,
+    };
+    fields.push(("id", id));
+    fields.push((
+        "role",
+        role.map_or(Json::Null, |r| Json::str(r.kind.name())),
+    ));
+    fields.push((
+        "position",
+        role.and_then(|r| r.position)
+            .map_or(Json::Null, |k| Json::Int(k.into())),
+    ));
+    fields.push((
+        "acl",
+        e.acl.as_ref().map_or(Json::Null, |acl| {
+            Json::List(
+                acl.iter()
+                    .map(|a| {
+                        Json::Object(vec![
+                            ("scheme", Json::str(a.scheme())),
+                            ("id", Json::str(a.id())),
+                            ("perms", Json::Str(acl::perms_text(a.permission()))),
+                        ])
+                    })
+                    .collect(),
+            )
+        }),
+    ));
+    Json::Object(fields)
+}
+
+/// A run of the record, as `ls --json` and `ls --stale --json` write it.
+pub(super) fn run_json(run: &Run) -> Json {
     Json::Object(vec![
-        ("path", Json::str(path)),
-        ("record", record),
-        ("nodes", Json::List(nodes)),
+        ("id", Json::str(&run.id)),
+        ("host", Json::str(&run.host)),
+        ("start", Json::Str(run.start_text())),
+        ("duration_ms", Json::Int(run.duration_ms as i64)),
+        ("status", Json::Int(run.status.into())),
+        ("fencing_token", Json::Int(run.fencing_token)),
+    ])
+}
+
+/// The run record (§2.2) as `ls --json` writes it: every field, null when unknown.
+fn record_json(r: &Record) -> Json {
+    let run = |run: Option<&Run>| run.map_or(Json::Null, run_json);
+    Json::Object(vec![
+        ("last", run(r.last.as_ref())),
+        ("last_success", run(r.last_success.as_ref())),
+        (
+            "history",
+            Json::List(r.history.iter().map(run_json).collect()),
+        ),
+        (
+            "period_ms",
+            r.period_ms.map_or(Json::Null, |p| {
+                Json::Int(i64::try_from(p).unwrap_or(i64::MAX))
+            }),
+        ),
+        ("limit", r.limit.map_or(Json::Null, |n| Json::Int(n.into()))),
     ])
 }
