@@ -498,7 +498,7 @@ mod tests {
     /// the last success when it succeeded.
     #[test]
     fn a_record_of_the_first_format_reads() {
-        let old = r#"{"last":{"duration_ms":41200,"fencing_token":4294967311,"host":"db1","id":"db1:backup","start":"2026-11-18T09:46:40.123Z","status":0},"limit":3}"#;
+        let old = r#"{"last":{"duration_ms":41200,"fencing_token":4294967311,"host":"db1","id":"db1:backup","start":"2026-11-18T11:06:40.123Z","status":0},"limit":3}"#;
         assert_eq!(
             Record::parse(old.as_bytes()),
             (first_format(run(), Some(3)), None)
@@ -517,7 +517,7 @@ mod tests {
         let value: Value = serde_json::from_str(&record.to_json()).unwrap();
         assert_eq!(value["limit"], 2);
         assert_eq!(value["last"]["status"], 1);
-        assert_eq!(value["last"]["start"], "2026-11-18T09:46:40.123Z");
+        assert_eq!(value["last"]["start"], "2026-11-18T11:06:40.123Z");
         assert_eq!(value["last_success"]["status"], 0);
     }
 

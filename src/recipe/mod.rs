@@ -97,6 +97,24 @@ pub fn contenders(children: Vec<String>) -> Vec<Contender> {
     found
 }
 
+/// The contenders among `names`, lowest sequence first, copying only theirs (`ls` of a node
+/// with 200,000 children copied every name to find none).
+pub fn contenders_among(names: &[String]) -> Vec<Contender> {
+    let mut found: Vec<Contender> = names
+        .iter()
+        .filter_map(|name| {
+            let (seq, shared) = sequence_of(name)?;
+            Some(Contender {
+                name: name.clone(),
+                seq,
+                shared,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.seq.cmp(&b.seq).then_with(|| a.name.cmp(&b.name)));
+    found
+}
+
 /// The contender the one at `pos` in `queue` must wait for, if any: for a reader the nearest
 /// non-reader below it (readers after a waiting writer queue behind it: no writer starves);
 /// for everyone else the immediate predecessor, whatever its kind.

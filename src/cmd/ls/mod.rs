@@ -101,6 +101,7 @@ async fn details(session: &Session, path: &str, args: &LsArgs, diag: &Diag) -> R
     };
     let roles = args.long || args.json;
     let mut walk = tree::Walker::new(client, path, args.recursive, roles, false, diag).await?;
+    let mut lister = tree::Lister::new(client);
     let record = match record {
         Some(reply) => reply.await.ok().map(|(data, _)| Record::parse(&data).0),
         None => None,
@@ -149,7 +150,7 @@ async fn details(session: &Session, path: &str, args: &LsArgs, diag: &Diag) -> R
             });
         }
         if window.len() == WINDOW || (end && !window.is_empty()) {
-            fill(client, &mut window, args, diag).await;
+            fill(&mut lister, &mut window, args, diag).await;
             denied |= window.iter().any(|e| e.denied);
             sink.write(&mut out, &window, args);
             window.clear();
@@ -204,14 +205,10 @@ impl Sink {
     }
 }
 
-/// Asks for every entry's data and stat (and, for `-l` and `--json`, its ACL) at once.
-async fn fill(
-    client: &zookeeper_client::Client,
-    entries: &mut [Entry],
-    args: &LsArgs,
-    diag: &Diag,
-) {
-    let pending: Vec<_> = entries.iter().map(|e| client.get_data(&e.path)).collect();
+/// Asks for every entry's data and stat (batched: a multiRead per thousand on 3.6+) and, for
+/// `-l` and `--json`, its ACL (pipelined: multiRead has no getACL).
+async fn fill(lister: &mut tree::Lister<'_>, entries: &mut [Entry], args: &LsArgs, diag: &Diag) {
+    let client = lister.client;
     let acls: Vec<_> = match args.long || args.json {
         true => entries
             .iter()
@@ -219,8 +216,9 @@ async fn fill(
             .collect(),
         false => entries.iter().map(|_| None).collect(),
     };
-    for (entry, detail) in entries.iter_mut().zip(pending) {
-        match detail.await {
+    let paths: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();
+    for (entry, detail) in entries.iter_mut().zip(lister.data(&paths).await) {
+        match detail {
             Ok(detail) => entry.detail = Some(detail),
             Err(zookeeper_client::Error::NoAuth) => {
                 diag.warn(format_args!("{}: not authorized to read", entry.path));

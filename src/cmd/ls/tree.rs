@@ -35,7 +35,7 @@ pub(super) struct Found {
 
 /// Asks for many child lists, or many nodes' data, at once.
 pub(super) struct Lister<'a> {
-    client: &'a Client,
+    pub(super) client: &'a Client,
     /// Cleared when the server answers a multiRead with "unimplemented" (before 3.6).
     multi: bool,
 }

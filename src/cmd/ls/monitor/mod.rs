@@ -247,7 +247,7 @@ async fn read(lister: &mut Lister<'_>, window: &mut [Dir], diag: &Diag) {
                 (
                     znode::child(&d.path, "leases"),
                     leases,
-                    Some(recipe::contenders(locks).len()),
+                    Some(recipe::contenders_among(&locks).len()),
                 )
             }
             _ => (d.path.clone(), std::mem::take(&mut d.kids), None),
