@@ -939,6 +939,21 @@ fn bench() {
             );
             return;
         }
+        // Only the streaming forms' memory.
+        Ok("streaming") => {
+            print!("{}", streaming_report(&streaming(&server)));
+            return;
+        }
+        // Only the listings and the streaming forms' memory.
+        Ok("listings") => {
+            let listings = listings(&server);
+            print!("{}", listings_report(&listings));
+            print!("{}", streaming_report(&streaming(&server)));
+            for (line, met) in targets_of_listings(&listings) {
+                println!("- {line}: {}", if met { "met" } else { "MISSED" });
+            }
+            return;
+        }
         _ => {}
     }
     let tools = [
@@ -1002,6 +1017,7 @@ fn bench() {
         .unwrap_or(0);
     let mut report = report(&tools, &medians, &rss, &packets, &crowd, &freeze, size);
     report.push_str(&listings_report(&listings));
+    report.push_str(&streaming_report(&streaming(&server)));
     report.push_str(&modes_report(&modes));
     let misses = hot_path_targets(&head_to_head, &packets, &crowd, &listings);
     report.push_str("\nThe hot path's targets (issue #15) in this run:\n");
@@ -1192,6 +1208,13 @@ fn hot_path_targets(
             z.requests_per_contender <= f.requests_per_contender,
         ));
     }
+    t.extend(targets_of_listings(listings));
+    t
+}
+
+/// Every listing within 0.25 × kazoo's time and 10 MiB.
+fn targets_of_listings(listings: &[Listing]) -> Vec<(String, bool)> {
+    let mut t = Vec::new();
     for l in listings {
         let ratio = l.zklock_ms / l.kazoo_ms;
         t.push((
@@ -1255,41 +1278,80 @@ sys.stdout.write("".join(c + "\n" for c in sorted(zk.get_children(sys.argv[2])))
 zk.stop(); zk.close()
 "#;
 
+/// 10,000 lock directories in 10 groups, each with four contenders (persistent here) and a
+/// run record: 50,010 nodes, the tree `ls --prometheus -R` and `ls --stale -R` are held to.
+const KAZOO_JOBS: &str = r#"
+import sys, json
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+base = sys.argv[2]
+zk.ensure_path(base)
+run = {"id": "db1:backup", "host": "db1", "start": "2026-12-07T01:00:00.000Z",
+       "duration_ms": 41200, "status": 0, "fencing_token": 1}
+record = json.dumps({"last": run, "last_success": run, "history": [run],
+                     "period_ms": 86400000}).encode()
+made = []
+for g in range(10):
+    made.append((base + "/g%d" % g, b""))
+    for j in range(1000):
+        d = base + "/g%d/job%04d" % (g, j)
+        made.append((d, record))
+        for k in range(1, 5):
+            made.append((d + "/_c_%08d-%04d-4000-8000-%012d-lock-%010d" % (g, j, k, k), b"h:1"))
+for k in range(0, len(made), 2000):
+    for a in [zk.create_async(p, d) for p, d in made[k:k + 2000]]:
+        a.get()
+zk.stop(); zk.close()
+"#;
+
+fn make(server: &Server, script: &str, args: &[&str]) {
+    let mut made = peers::python(script);
+    made.arg(server.connect()).args(args);
+    assert!(made.status().expect("kazoo").success(), "{args:?} made");
+}
+
 fn listings(server: &Server) -> Vec<Listing> {
     let servers = server.connect();
-    let mut made = peers::python(KAZOO_MAKE);
-    made.args([&servers, "/bench/tree", "20x20x50"]);
-    assert!(made.status().expect("kazoo").success(), "tree made");
-    let mut made = peers::python(KAZOO_MAKE);
-    made.args([&servers, "/bench/flat", "20000"]);
-    assert!(made.status().expect("kazoo").success(), "flat node made");
-    let cases = [
+    make(server, KAZOO_MAKE, &["/bench/tree", "20x20x50"]);
+    make(server, KAZOO_MAKE, &["/bench/flat", "20000"]);
+    make(server, KAZOO_JOBS, &["/bench/jobs"]);
+    let cases: [(&str, &str, &[&str], &str); 4] = [
         (
             "`ls -R` of a tree of 20,420 nodes (20 × 20 × 50)",
             "/bench/tree",
-            true,
+            &["-R"],
+            KAZOO_TREE,
         ),
         (
             "`ls` of one node with 20,000 children",
             "/bench/flat",
-            false,
+            &[],
+            KAZOO_FLAT,
+        ),
+        (
+            "`ls --prometheus -R` of 10,000 lock directories (50,010 nodes), against kazoo's `ls -R`",
+            "/bench/jobs",
+            &["--prometheus", "-R"],
+            KAZOO_TREE,
+        ),
+        (
+            "`ls --stale 100d -R` of the same",
+            "/bench/jobs",
+            &["--stale", "100d", "-R"],
+            KAZOO_TREE,
         ),
     ];
     cases
         .into_iter()
-        .map(|(what, path, recursive)| {
+        .map(|(what, path, args, kazoo)| {
             let (mut zk_ms, mut kazoo_ms, mut zk_kib, mut kazoo_kib) = (vec![], vec![], 0, 0);
             for _ in 0..5 {
                 let mut z = Command::new(env!("CARGO_BIN_EXE_zklock"));
-                z.args(["-s", &servers, "ls"]);
-                if recursive {
-                    z.arg("-R");
-                }
-                z.arg(path);
+                z.args(["-s", &servers, "ls"]).args(args).arg(path);
                 let (elapsed, kib) = timed(z);
                 zk_ms.push(elapsed.as_secs_f64() * 1e3);
                 zk_kib = zk_kib.max(kib);
-                let mut k = peers::python(if recursive { KAZOO_TREE } else { KAZOO_FLAT });
+                let mut k = peers::python(kazoo);
                 k.args([&servers, path]);
                 let (elapsed, kib) = timed(k);
                 kazoo_ms.push(elapsed.as_secs_f64() * 1e3);
@@ -1304,6 +1366,56 @@ fn listings(server: &Server) -> Vec<Listing> {
             }
         })
         .collect()
+}
+
+/// Peak RSS (KiB) of `ls`, `ls -d`, `ls -l` and `ls --json` of one node with 20,000 and with
+/// 200,000 children (short names): what each form adds to the names ZooKeeper sends whole.
+fn streaming(server: &Server) -> Vec<(&'static str, [u64; 2])> {
+    let servers = server.connect();
+    make(server, KAZOO_MAKE, &["/bench/flat20k", "20000"]);
+    make(server, KAZOO_MAKE, &["/bench/flat200k", "200000"]);
+    let forms: [(&str, &[&str]); 4] = [
+        ("`ls`", &[]),
+        ("`ls -d`", &["-d"]),
+        ("`ls -l`", &["-l"]),
+        ("`ls --json`", &["--json"]),
+    ];
+    forms
+        .into_iter()
+        .map(|(what, args)| {
+            let kib = ["/bench/flat20k", "/bench/flat200k"].map(|path| {
+                let mut z = Command::new(env!("CARGO_BIN_EXE_zklock"));
+                z.args(["-s", &servers, "ls"]).args(args).arg(path);
+                (0..3).map(|_| timed(z_clone(&z)).1).max().unwrap_or(0)
+            });
+            (what, kib)
+        })
+        .collect()
+}
+
+fn z_clone(command: &Command) -> Command {
+    let mut c = Command::new(command.get_program());
+    c.args(command.get_args());
+    c
+}
+
+fn streaming_report(rows: &[(&str, [u64; 2])]) -> String {
+    let mut r = String::from(
+        "\n| one node's children, peak RSS (max of 3) | 20,000 | 200,000 | growth | growth beyond `ls`'s |\n|---|---:|---:|---:|---:|\n",
+    );
+    let names = rows.first().map_or(0, |(_, [a, b])| b.saturating_sub(*a));
+    for (what, [small, big]) in rows {
+        let growth = big.saturating_sub(*small);
+        let _ = writeln!(
+            r,
+            "| {what} | {:.1} MiB | {:.1} MiB | {:.1} MiB | {:.1} MiB |",
+            *small as f64 / 1024.0,
+            *big as f64 / 1024.0,
+            growth as f64 / 1024.0,
+            growth.saturating_sub(names) as f64 / 1024.0
+        );
+    }
+    r
 }
 
 fn listings_report(listings: &[Listing]) -> String {

@@ -65,6 +65,13 @@ fn a_hostile_run_record_never_reaches_a_terminal_raw() {
     let text = String::from_utf8_lossy(&ls);
     assert!(!raw_control(&ls), "ls -l: {text:?}");
     assert!(text.contains(r"\x1b]0;owned\x07"), "ls -l: {text:?}");
+    let stale = on_a_terminal(&["ls", "--stale", "0", &path]);
+    let text = String::from_utf8_lossy(&stale);
+    assert!(!raw_control(&stale), "ls --stale: {text:?}");
+    assert!(
+        text.contains(r"on \x1b]0;owned\x07"),
+        "ls --stale: {text:?}"
+    );
     let skip = on_a_terminal(&["-v", "--once-per", "1h", &path, "--", "true"]);
     let text = String::from_utf8_lossy(&skip);
     assert!(!raw_control(&skip), "skip: {text:?}");
@@ -248,6 +255,12 @@ fn every_subcommand_speaks_the_json_vocabulary() {
     zk.create(&format!("{path}/binary"), b"\xff\x00");
     let _owner = Zk::create_protected(&servers(), &format!("{path}/secret"), "alice:pw");
     json("ls", &["ls", "--json", &path]);
+    json("ls --stale", &["ls", "--stale", "0", "--json", &path]);
+    zk.create(&format!("{path}/garbage"), br#"{"last": 1}"#);
+    json(
+        "ls --stale",
+        &["ls", "--stale", "--json", &format!("{path}/garbage")],
+    );
     json("ls -R", &["ls", "-R", "--json", &path]);
     json("ls --holder", &["ls", "--holder", "--json", &lock]);
     json(

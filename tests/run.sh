@@ -21,9 +21,22 @@ for pkg in krb5-kdc krb5-admin-server krb5-user libkrb5-dev libclang-dev \
     musl-tools gcc-aarch64-linux-gnu qemu-user debootstrap python3-seccomp rpm; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
+# Monitoring (#34): promtool checks `ls --prometheus` and README's alert rule; GNU time
+# measures peak memory.
+command -v promtool >/dev/null 2>&1 || need="$need prometheus"
+command -v /usr/bin/time >/dev/null 2>&1 || need="$need time"
 if [ -n "$need" ]; then
     apt-get update -qq
+    # The prometheus package would start a server listening on every address: tests use
+    # only promtool, and only loopback, so no service starts while installing.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need
+    if [ -n "$policy" ]; then rm -f "$policy"; fi
 fi
 command -v cargo >/dev/null 2>&1 || { echo "tests/run.sh: needs a Rust toolchain (https://rustup.rs)" >&2; exit 1; }
 

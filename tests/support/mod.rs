@@ -457,6 +457,58 @@ impl Zk {
             .block_on(self.client.set_data(path, data, None))
             .expect("set_data");
     }
+
+    /// Creates persistent nodes, parents before children, thousands at a time (pipelined).
+    pub fn create_all(&self, nodes: &[(String, Vec<u8>)]) {
+        let open = zookeeper_client::CreateMode::Persistent
+            .with_acls(zookeeper_client::Acls::anyone_all());
+        for chunk in nodes.chunks(5000) {
+            self.runtime.block_on(async {
+                let pending: Vec<_> = chunk
+                    .iter()
+                    .map(|(path, data)| self.client.create(path, data, &open))
+                    .collect();
+                for (reply, (path, _)) in pending.into_iter().zip(chunk) {
+                    match reply.await {
+                        Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
+                        Err(e) => panic!("create {path}: {e}"),
+                    }
+                }
+            });
+        }
+    }
+
+    /// Deletes `path` and everything below it, a level at a time (pipelined).
+    pub fn delete_tree(&self, path: &str) {
+        let mut levels = vec![vec![path.to_string()]];
+        while let Some(level) = levels.last().filter(|l| !l.is_empty()) {
+            let below = self.runtime.block_on(async {
+                let mut below = Vec::new();
+                for chunk in level.chunks(5000) {
+                    let pending: Vec<_> =
+                        chunk.iter().map(|p| self.client.list_children(p)).collect();
+                    for (reply, parent) in pending.into_iter().zip(chunk) {
+                        for name in reply.await.unwrap_or_default() {
+                            below.push(format!("{parent}/{name}"));
+                        }
+                    }
+                }
+                below
+            });
+            levels.push(below);
+        }
+        for level in levels.iter().rev() {
+            self.runtime.block_on(async {
+                for chunk in level.chunks(5000) {
+                    let pending: Vec<_> =
+                        chunk.iter().map(|p| self.client.delete(p, None)).collect();
+                    for reply in pending {
+                        let _ = reply.await;
+                    }
+                }
+            });
+        }
+    }
 }
 
 /// A process whose stdout and stderr go to files the test can read while it runs.
