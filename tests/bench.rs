@@ -4,7 +4,9 @@
 //!     ZKLOCK_BENCH=1 cargo test --release --test bench
 //!
 //! Without ZKLOCK_BENCH it does nothing (so `cargo test` stays fast); ZKLOCK_BENCH=modes runs
-//! only the crowds of the semaphore and read/write modes. The same binary is also
+//! only the crowds of the semaphore and read/write modes, =listings only the listings (with
+//! #34's `ls --prometheus -R` and `ls --stale -R` of 10,000 lock directories) and the streaming
+//! forms' memory, =streaming only the latter. The same binary is also
 //! the floor program (ZKLOCK_BENCH_FLOOR) and the command the contenders run (ZKLOCK_BENCH_STAMP),
 //! so that no extra program has to be built.
 //!

@@ -122,6 +122,8 @@ pub async fn run(
     };
     // A semaphore's `leases` and `locks` are read with it, not as directories of their own.
     let mut inside = HashSet::new();
+    // A node whose data this session may not read (its list was readable).
+    let mut denied = false;
     let mut window = vec![dir(
         path.to_string(),
         walk.top_names().to_vec(),
@@ -137,7 +139,7 @@ pub async fn run(
             }
         }
         if window.len() >= WINDOW || end {
-            read(&mut lister, &mut window, diag).await;
+            denied |= read(&mut lister, &mut window, diag).await;
             for d in window.drain(..) {
                 if d.lock || !matches!(d.record, Reading::None) {
                     out.dir(&d)?;
@@ -148,7 +150,7 @@ pub async fn run(
             break;
         }
     }
-    out.finish(walk.denied)
+    out.finish(denied || walk.denied)
 }
 
 /// What a monitor writes: each directory as it comes, then the end; returns the exit status.
@@ -181,7 +183,8 @@ fn dir(path: String, kids: Vec<String>, inside: &mut HashSet<String>) -> Dir {
 
 /// Reads every directory's data (and a semaphore's two lists), then every holder's node:
 /// two round trips for the window.
-async fn read(lister: &mut Lister<'_>, window: &mut [Dir], diag: &Diag) {
+async fn read(lister: &mut Lister<'_>, window: &mut [Dir], diag: &Diag) -> bool {
+    let mut denied = false;
     let paths: Vec<String> = window.iter().map(|d| d.path.clone()).collect();
     let mut lists = Vec::new();
     for d in window.iter().filter(|d| d.shape == Shape::Semaphore) {
@@ -204,6 +207,7 @@ async fn read(lister: &mut Lister<'_>, window: &mut [Dir], diag: &Diag) {
             Err(ZkError::NoAuth) => {
                 diag.warn(format_args!("{}: not authorized to read", d.path));
                 d.record = Reading::Unreadable("not authorized to read".into());
+                denied = true;
                 limits.push(None);
                 continue;
             }
@@ -275,4 +279,5 @@ async fn read(lister: &mut Lister<'_>, window: &mut [Dir], diag: &Diag) {
     for d in window.iter_mut() {
         d.holders.sort_by_key(|(_, ctime)| *ctime);
     }
+    denied
 }
