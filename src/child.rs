@@ -174,6 +174,18 @@ impl Child {
         true
     }
 
+    /// While the command runs: if zklock's group has the terminal, gives it to the command's.
+    /// A shell gives a new job the terminal twice, from the job (before zklock starts) and
+    /// from the shell itself; the shell's can come late, under load after the command has
+    /// taken the terminal, and leave the command in the background (Ctrl-Z would reach only
+    /// zklock, which ignores it; a read would stop the command). A system call per pass of
+    /// the guard's loop.
+    pub fn keep_terminal(&self) {
+        if self.terminal && self.stopped.is_none() {
+            process::give_terminal_if_ours(self.pid);
+        }
+    }
+
     /// Gives the terminal back to zklock's group, if the command had it.
     pub fn take_back_terminal(&self) {
         if self.terminal {

@@ -464,7 +464,13 @@ fn ctrl_z_stops_the_job_as_for_any_command() {
     assert_eq!(
         ran.stdout.lines().collect::<Vec<_>>(),
         [
-            "PROMPT", "STARTED", "STOPPED", "SHELL", "RESUMED", "EXIT=130"
+            "PROMPT",
+            "STARTED",
+            "FOREGROUND",
+            "STOPPED",
+            "SHELL",
+            "RESUMED",
+            "EXIT=130"
         ],
         "{ran:?}"
     );

@@ -331,6 +331,17 @@ fn a_big_tree_is_listed_in_tree_order_with_a_few_batched_requests() {
     assert_eq!(batched.lines().collect::<Vec<_>>(), expected);
     let (single, many) = listed(true);
     assert_eq!(single, batched);
+    // `-d` reads the data a thousand nodes at a time: by multiRead, or one request each.
+    let data = |fallback: bool| {
+        let mut command = zklock(&server.connect());
+        if fallback {
+            command.env("ZKLOCK_TEST_NO_MULTIREAD", "1");
+        }
+        run(command.args(["ls", "-d", "-R", &path])).stdout
+    };
+    let with_data = data(false);
+    assert_eq!(with_data.lines().count(), expected.len());
+    assert_eq!(data(true), with_data);
     eprintln!("requests: {few} batched, {many} without multiRead");
     assert!(few <= 10, "{few} requests");
     assert!(many > leaves as u64, "{many} requests");

@@ -214,6 +214,15 @@ fn stale_jobs_are_listed_and_give_their_own_status() {
 
     let ran = stale(&["-R", &base]);
     assert_eq!(ran.code, Some(2), "{ran:?}");
+    // The same without multiRead (servers before 3.6: one request a node, pipelined).
+    let single = run(zklock(&servers())
+        .env("ZKLOCK_TEST_NO_MULTIREAD", "1")
+        .args(["ls", "--stale", "-R", &base]));
+    assert_eq!(
+        (single.code, &single.stdout),
+        (Some(2), &ran.stdout),
+        "{single:?}"
+    );
     assert_eq!(
         named(&ran),
         [at("a"), at("c"), at("d"), at("e"), at("g")],
@@ -429,6 +438,14 @@ fn prometheus_metrics_are_right_and_promtool_accepts_them() {
     let ran = run(zklock(&servers).args(["ls", "--prometheus", "-R", &base]));
     assert_eq!(ran.code, Some(0), "{ran:?}");
     let m = samples(&ran.stdout);
+    // The same without multiRead (servers before 3.6: one request a node, pipelined).
+    let single = run(zklock(&servers).env("ZKLOCK_TEST_NO_MULTIREAD", "1").args([
+        "ls",
+        "--prometheus",
+        "-R",
+        &base,
+    ]));
+    assert_eq!(samples(&single.stdout), m, "{single:?}");
     let get = |series: String| {
         *m.get(&series)
             .unwrap_or_else(|| panic!("no {series} in\n{}", ran.stdout))

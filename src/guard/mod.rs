@@ -252,6 +252,9 @@ impl Command for Guarded<'_> {
     fn stop_with_it(&mut self, sig: Signal) -> bool {
         self.child.stop_with_it(sig)
     }
+    fn keep_terminal(&self) {
+        self.child.keep_terminal()
+    }
     fn leftovers_alive(&mut self) -> bool {
         self.child.leftovers_alive()
     }

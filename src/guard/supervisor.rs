@@ -46,6 +46,9 @@ pub trait Command {
     /// Stops zklock with the command, as sudo does, until continued (child.rs); false when
     /// the command has no terminal to give back.
     fn stop_with_it(&mut self, sig: Signal) -> bool;
+    /// Gives the command the terminal again if zklock's group has it while the command runs
+    /// (the shell's own hand-over can land after the command's: child.rs).
+    fn keep_terminal(&self) {}
     /// After the command exited: whether anything of it remains.
     fn leftovers_alive(&mut self) -> bool;
     /// Sends `sig` to the command's group only (a forwarded Ctrl-C).
@@ -112,6 +115,9 @@ pub async fn watch_over(
             };
             let until = (now + grace).min(lease.hard_kill_at());
             hard_kill_at = Some(hard_kill_at.map_or(until, |at| at.min(until)));
+        }
+        if exited.is_none() {
+            command.keep_terminal();
         }
         if let Some(sig) = command.take_stop() {
             diag.info(format_args!(

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use zookeeper_client::{Client, Error as ZkError, MultiReadResult, Stat};
+use zookeeper_client::{Client, Error as ZkError, MultiReadResult, MultiReader, Stat};
 
 use crate::diag::Diag;
 use crate::error::{Error, Perm};
@@ -55,13 +55,23 @@ impl<'a> Lister<'a> {
 
     /// Every node's data and stat, batched as `children` batches lists (or pipelined).
     pub(super) async fn data(&mut self, paths: &[String]) -> Vec<Read> {
-        if self.multi && std::env::var_os("ZKLOCK_TEST_NO_MULTIREAD").is_none() {
-            match self.batched_data(paths).await {
+        if self.batching() {
+            let read = self.batched(paths, MultiReader::add_get_data).await;
+            match read {
                 Err(ZkError::Unimplemented) => self.multi = false,
                 Err(e) => return paths.iter().map(|_| Err(e.clone())).collect(),
-                Ok(read) => return read,
+                Ok(results) => {
+                    return results
+                        .into_iter()
+                        .map(|result| match result {
+                            MultiReadResult::Data { data, stat } => Ok((data, stat)),
+                            other => Err(unexpected(other)),
+                        })
+                        .collect();
+                }
             }
         }
+        // Requests go out when called: every one is sent before any answer is awaited.
         let pending: Vec<_> = paths.iter().map(|p| self.client.get_data(p)).collect();
         let mut read = Vec::with_capacity(paths.len());
         for reply in pending {
@@ -70,38 +80,22 @@ impl<'a> Lister<'a> {
         read
     }
 
-    async fn batched_data(&self, paths: &[String]) -> Result<Vec<Read>, ZkError> {
-        let mut pending = Vec::new();
-        for chunk in paths.chunks(BATCH) {
-            let mut reader = self.client.new_multi_reader();
-            for path in chunk {
-                reader.add_get_data(path)?;
-            }
-            pending.push(reader.commit());
-        }
-        let mut read = Vec::with_capacity(paths.len());
-        for reply in pending {
-            for result in reply.await? {
-                read.push(match result {
-                    MultiReadResult::Data { data, stat } => Ok((data, stat)),
-                    MultiReadResult::Error { err } => Err(err),
-                    _ => Err(ZkError::UnexpectedError(
-                        "multiRead answered data with a list".into(),
-                    )),
-                });
-            }
-        }
-        Ok(read)
-    }
-
     pub(super) async fn children(&mut self, paths: &[String]) -> Result<Vec<Listing>, ZkError> {
-        if self.multi && std::env::var_os("ZKLOCK_TEST_NO_MULTIREAD").is_none() {
-            match self.batched(paths).await {
+        if self.batching() {
+            match self.batched(paths, MultiReader::add_get_children).await {
                 Err(ZkError::Unimplemented) => self.multi = false,
-                done => return done,
+                Err(e) => return Err(e),
+                Ok(results) => {
+                    return Ok(results
+                        .into_iter()
+                        .map(|result| match result {
+                            MultiReadResult::Children { children } => Ok(children),
+                            other => Err(unexpected(other)),
+                        })
+                        .collect());
+                }
             }
         }
-        // Requests go out when called: every one is sent before any answer is awaited.
         let pending: Vec<_> = paths.iter().map(|p| self.client.list_children(p)).collect();
         let mut lists = Vec::with_capacity(paths.len());
         for reply in pending {
@@ -110,29 +104,38 @@ impl<'a> Lister<'a> {
         Ok(lists)
     }
 
-    async fn batched(&self, paths: &[String]) -> Result<Vec<Listing>, ZkError> {
+    fn batching(&self) -> bool {
+        self.multi && std::env::var_os("ZKLOCK_TEST_NO_MULTIREAD").is_none()
+    }
+
+    /// One multiRead per `BATCH` paths, each path's read added by `add`; every request is
+    /// sent before any answer is awaited.
+    async fn batched(
+        &self,
+        paths: &[String],
+        add: fn(&mut MultiReader<'a>, &str) -> Result<(), ZkError>,
+    ) -> Result<Vec<MultiReadResult>, ZkError> {
         let mut pending = Vec::new();
         for chunk in paths.chunks(BATCH) {
             let mut reader = self.client.new_multi_reader();
             for path in chunk {
-                reader.add_get_children(path)?;
+                add(&mut reader, path)?;
             }
             pending.push(reader.commit());
         }
-        let mut lists = Vec::with_capacity(paths.len());
+        let mut results = Vec::with_capacity(paths.len());
         for reply in pending {
-            for result in reply.await? {
-                lists.push(match result {
-                    MultiReadResult::Children { children } => Ok(children),
-                    MultiReadResult::Error { err } => Err(err),
-                    MultiReadResult::Data { .. } => Err(ZkError::UnexpectedError(
-                        "multiRead answered a child list with data".into(),
-                    )),
-                    _ => Err(ZkError::UnexpectedError("unknown multiRead answer".into())),
-                });
-            }
+            results.extend(reply.await?);
         }
-        Ok(lists)
+        Ok(results)
+    }
+}
+
+/// A multiRead answer of another kind than asked for: its own error, or one saying so.
+fn unexpected(result: MultiReadResult) -> ZkError {
+    match result {
+        MultiReadResult::Error { err } => err,
+        _ => ZkError::UnexpectedError("multiRead answered with another kind of result".into()),
     }
 }
 
