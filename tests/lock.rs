@@ -1035,6 +1035,45 @@ fn a_crowd_beyond_max_client_cnxns_takes_its_turns_with_w() {
     Zk::connect(&server.connect()).assert_empty_soon(&path, Duration::from_secs(10));
 }
 
+/// -w outlasts a server that stays full for longer than the session timeout, after which the
+/// client library gives up on its own: zklock opens a new attempt and waits on until -w's end.
+/// (Control: without the new attempt, the waiter exits 69 about two seconds in, while the
+/// holder still holds the server's only connection.)
+#[test]
+fn a_wait_for_a_free_connection_outlasts_the_session_timeout() {
+    let server = Server::custom(
+        "cnxns-one",
+        |_, _| "maxClientCnxns=1\n".into(),
+        vec![],
+        "",
+        false,
+    );
+    let path = unique_path("full-server");
+    let holder = hold(&server.connect(), &path, "full-server-holder");
+    let waiter = Streaming::spawn(
+        zklock(&server.connect())
+            .args(["-v", "--connect-timeout", "1s", "--session-timeout", "2s"])
+            .args(["-w", "60s", &path, "--", "sh", "-c", "echo ran"]),
+        "full-server-waiter",
+    );
+    waiter.wait_stderr("waiting for a free one", Duration::from_secs(20));
+    // Twice the session timeout with the only connection taken: the waiter must still wait.
+    let pid = waiter.process.pid();
+    assert!(
+        !eventually(Duration::from_secs(4), || !alive(pid)),
+        "the waiter ended while the server was full: {}",
+        read(&waiter.stderr)
+    );
+    assert_eq!(holder.release().code, Some(0));
+    let ran = waiter
+        .process
+        .wait_timeout(Duration::from_secs(60))
+        .expect("the waiter ends");
+    assert_eq!(ran.code, Some(0), "{ran:?} {}", read(&waiter.stderr));
+    assert_eq!(read(&waiter.stdout), "ran\n");
+    Zk::connect(&server.connect()).assert_empty_soon(&path, Duration::from_secs(10));
+}
+
 /// Who may delete a contender node: ZooKeeper checks delete rights on the parent (the lock
 /// directory), not on the node. In a directory a stranger may delete in, a stranger deletes an
 /// authenticated holder's node: the holder stops its command and exits 79 (safe, as README

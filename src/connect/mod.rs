@@ -135,39 +135,53 @@ impl Session {
         let started = std::time::Instant::now();
         let recorder = Recorder::start();
         let servers = args.servers.as_str();
-        let opening = async {
-            if security.tls_everywhere {
-                connector.secure_connect(servers).await
-            } else {
-                connector.connect(servers).await
+        let open = || {
+            let connector = connector.clone();
+            async move {
+                if security.tls_everywhere {
+                    connector.secure_connect(servers).await
+                } else {
+                    connector.connect(servers).await
+                }
             }
         };
         let hosts = servers.split(',').count();
-        tokio::pin!(opening);
+        let mut opening = Box::pin(open());
         let mut give_up = tokio::time::Instant::now() + connect_timeout;
         let mut said_busy = false;
+        // Every server there but closing new connections at once (at its limit of connections
+        // from this address, most often): with -w, wait for a free one until -w's end, as for
+        // the lock itself.
+        let wait_for_a_free_one = |said_busy: &mut bool| match deadline {
+            Some(at) if recorder.every_server_was_busy() && std::time::Instant::now() < at => {
+                if !*said_busy {
+                    diag.info(format_args!(
+                        "{servers}: closes new connections at once (at its maxClientCnxns?); waiting for a free one until -w's end"
+                    ));
+                    *said_busy = true;
+                }
+                Some(tokio::time::Instant::from_std(at))
+            }
+            _ => None,
+        };
         let opened = loop {
             tokio::select! {
-                opened = &mut opening => break Some(opened),
-                _ = tokio::time::sleep_until(give_up) => {
-                    // Every server there but closing new connections at once (at its limit
-                    // of connections from this address, most often): with -w, wait for a
-                    // free one until -w's end, as for the lock itself.
-                    let failures = recorder.failures();
-                    let busy = !failures.is_empty() && failures.iter().all(Failure::is_busy);
-                    match deadline {
-                        Some(at) if busy && std::time::Instant::now() < at => {
-                            if !said_busy {
-                                diag.info(format_args!(
-                                    "{servers}: closes new connections at once (at its maxClientCnxns?); waiting for a free one until -w's end"
-                                ));
-                                said_busy = true;
-                            }
-                            give_up = tokio::time::Instant::from_std(at);
-                        }
-                        _ => break None,
+                opened = &mut opening => match opened {
+                    // The crate gives up after a session timeout of closed connections; -w
+                    // may be longer.
+                    Err(e) if !matches!(e, zookeeper_client::Error::AuthFailed)
+                        && wait_for_a_free_one(&mut said_busy).is_some() =>
+                    {
+                        // (Not at once, should the crate give up at once.)
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        opening = Box::pin(open());
                     }
-                }
+                    opened => break Some(opened),
+                },
+                _ = tokio::time::sleep_until(give_up) => match wait_for_a_free_one(&mut said_busy) {
+                    Some(at) => give_up = at,
+                    None => break None,
+                },
                 // Every server refused our TLS or Kerberos login, or our ticket is missing or
                 // expired: waiting longer cannot help.
                 _ = every_server_refused(&recorder, hosts) => break None,

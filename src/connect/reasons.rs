@@ -105,6 +105,18 @@ impl Recorder {
         }
     }
 
+    /// Whether every server that failed has, at least once while this session was being
+    /// opened, closed a connection at once (`Why::Busy`): it is there, at its limit. Its last
+    /// failure may be another (a handshake left unanswered on a loaded machine), which does
+    /// not make it gone.
+    pub fn every_server_was_busy(&self) -> bool {
+        let all = self.failures.lock().map(|f| f.clone()).unwrap_or_default();
+        !all.is_empty()
+            && all
+                .iter()
+                .all(|f| all.iter().any(|b| b.server == f.server && b.is_busy()))
+    }
+
     /// The last failure of each server, in the order they first failed.
     pub fn failures(&self) -> Vec<Failure> {
         let all = self.failures.lock().map(|f| f.clone()).unwrap_or_default();
@@ -212,9 +224,17 @@ fn classify(raw: &str, tls: bool) -> Why {
     if has("InvalidMessage") || has("CorruptMessage") || has("InvalidContentType") {
         return Why::Tls("the server does not speak TLS on this port".into());
     }
-    if !tls
-        && (has("has lost") || has("BrokenPipe") || has("ConnectionReset") || has("UnexpectedEof"))
-    {
+    // The crate logs an I/O error by Debug (`kind: BrokenPipe`) when the TCP connect fails,
+    // and by Display ("Broken pipe (os error 32)") when a write or read of the handshake does:
+    // both are the server closing on us.
+    let closed = has("has lost")
+        || has("BrokenPipe")
+        || has("Broken pipe")
+        || has("ConnectionReset")
+        || has("Connection reset")
+        || has("UnexpectedEof")
+        || has("unexpected end of file");
+    if !tls && closed {
         return Why::Busy;
     }
     if has("ConnectionRefused") {
@@ -229,7 +249,7 @@ fn classify(raw: &str, tls: bool) -> Why {
     if has("NetworkUnreachable") || has("HostUnreachable") {
         return Why::Unreachable("network unreachable".into());
     }
-    if tls && (has("ConnectionReset") || has("UnexpectedEof") || has("ConnectionLoss")) {
+    if tls && (closed || has("ConnectionLoss")) {
         // TLS 1.3 finishes the client's side of the handshake before the server checks our
         // certificate; a server that rejects it then just drops the connection.
         return Why::Tls(
@@ -321,6 +341,30 @@ mod tests {
         .unwrap();
         assert_eq!(refused.to_string(), "127.0.0.1:1: connection refused");
         assert_eq!(parse("sending connect request: ConnectRequest"), None);
+    }
+
+    /// A server at its maxClientCnxns closes the connection while the handshake is written
+    /// or read; the crate then logs the I/O error by Display, not Debug (a CI run met
+    /// "Broken pipe (os error 32)" and read it as "no answer", so -w did not wait).
+    #[test]
+    fn a_connection_closed_during_the_handshake_is_busy_in_either_form() {
+        for raw in [
+            "Broken pipe (os error 32)",
+            "Connection reset by peer (os error 104)",
+            "connection to server has lost",
+            "Os { code: 32, kind: BrokenPipe, message: \"Broken pipe\" }",
+        ] {
+            let failure = parse(&format!(
+                "fails to establish session to tcp://127.0.0.1:2181 due to {raw}"
+            ))
+            .unwrap();
+            assert!(failure.is_busy(), "{raw}: {failure:?}");
+        }
+        let tls = parse(
+            "fails to establish session to tcp+tls://127.0.0.1:2281 due to Connection reset by peer (os error 104)",
+        )
+        .unwrap();
+        assert!(tls.is_tls(), "{tls:?}");
     }
 
     #[test]
