@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::signal::Signal;
 use crate::sys::process::{self, Reaped};
 use crate::sys::spawn::{self, IntoCgroup};
+use crate::sys::watchdog::Enlist;
 
 /// Makes zklock the reaper of the command's orphaned descendants, so that none escapes to init
 /// while zklock still has to stop them before releasing the lock; or says why it cannot.
@@ -74,6 +75,7 @@ pub fn spawn(
     env: &[(&str, String)],
     cgroup: Option<&'static Cgroup>,
     early: Option<&Program>,
+    enlist: Option<Enlist>,
 ) -> Result<Child, Error> {
     let Some((program, args)) = argv.split_first() else {
         return Err(Error::Usage("no command given".into()));
@@ -97,6 +99,7 @@ pub fn spawn(
         unset,
         cgroup: into,
         terminal,
+        enlist,
     }) {
         Ok(pid) => Ok(started(pid, terminal, cgroup)),
         Err(e) => Err(not_started(program, e)),

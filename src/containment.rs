@@ -28,6 +28,8 @@ pub struct Prepared {
     pub cgroup: Option<&'static Cgroup>,
     /// The command's program, looked up in $PATH.
     pub program: Program,
+    /// The watchdog (`Containment::watchdog`), for the spawn.
+    pub watchdog: Option<&'static Watchdog>,
 }
 
 /// The command's helpers, made when `ready` is first called: the watchdog that kills it
@@ -88,7 +90,7 @@ impl Prepared {
     fn start(
         argv: &[std::ffi::OsString],
         cgroup: CgroupUse,
-        watchdog: Option<&Watchdog>,
+        watchdog: Option<&'static Watchdog>,
         diag: &Diag,
     ) -> Prepared {
         let subreaper = crate::child::become_subreaper();
@@ -113,7 +115,11 @@ impl Prepared {
         if let (Some(cgroup), Some(watchdog)) = (cgroup, watchdog) {
             watchdog.contain(cgroup.dir());
         }
-        Prepared { cgroup, program }
+        Prepared {
+            cgroup,
+            program,
+            watchdog,
+        }
     }
 }
 

@@ -239,7 +239,17 @@ async fn hold(
     // Before the spawn: the recorded duration is never shorter than the command's run, even
     // when zklock gets the CPU back only a while after the command started.
     let started = Instant::now();
-    let mut child = child::spawn(&plan.argv, &env, cgroup, Some(program))?;
+    let enlist = guard::expect(prepared.watchdog, &lease);
+    let mut child = match child::spawn(&plan.argv, &env, cgroup, Some(program), enlist) {
+        Ok(child) => child,
+        Err(e) => {
+            if let Some(w) = prepared.watchdog {
+                w.stand_down();
+            }
+            return Err(e);
+        }
+    };
+    crate::hooks::after_spawn();
     diag.debug(format_args!("command started, pid {}", child.pid()));
     let ending = guard::supervise(
         session,
@@ -311,7 +321,7 @@ async fn run_nested(
         "{}: held by an outer zklock: running the command under its guard",
         plan.paths.join(" ")
     ));
-    let mut child = child::spawn(&plan.argv, &[], None, None)?;
+    let mut child = child::spawn(&plan.argv, &[], None, None, None)?;
     crate::signal::forward_to(child.pid());
     let status = loop {
         if let Some(status) = child.reap() {

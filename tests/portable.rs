@@ -279,20 +279,10 @@ fn tour(place: &Place, root: Option<&Path>) {
     // and zklock, continued, says the lock was lost.
     let guarded = unique_path(&format!("tour-guard-{}", place.name));
     let script = "echo $$ > pid; touch held; while :; do sleep 0.02; done";
-    let streaming = Streaming::spawn(
-        &mut with_servers(&["-vv", &guarded, "--", "sh", "-c", script]),
-        &format!("tour-guard-{}", place.name),
-    );
-    assert!(
-        eventually(Duration::from_secs(20), || files.join("held").exists()),
-        "{}: {guarded} never held",
-        place.name
-    );
-    // Stopped once the guard is in place: its first answered probe comes after zklock told
-    // the watchdog the command's group. (Before that there is a gap of a few instructions,
-    // which a loaded machine stretched enough for this test to stop zklock inside it.)
-    streaming.wait_stderr("probe answered", Duration::from_secs(20));
-    let holder = streaming.process;
+    // Stopped as soon as the command runs: the watchdog guards it from before its exec (its
+    // timer armed before the spawn, its group published by the command itself), on each
+    // spawn path this place takes.
+    let holder = holding(&guarded, script, "held");
     let pid: i32 = read(&files.join("pid")).trim().parse().expect("pid");
     holder.signal(libc::SIGSTOP);
     let killed = eventually(Duration::from_secs(20), || !alive(pid));

@@ -144,6 +144,41 @@ fn negative_control_without_the_watchdog_a_stopped_zklocks_command_overlaps() {
     assert!(!alive(overlap.pid_a), "A's command outlived zklock");
 }
 
+/// A zklock stopped right after its command's spawn, before it has supervised it for a
+/// moment (a test hook stops it there): the command is guarded all the same, since the
+/// watchdog's timer runs from before the spawn and the command published its own group.
+fn stopped_after_spawn(name: &str, early_guard: bool) -> Overlap {
+    let mut a = zklock(&servers());
+    a.env("ZKLOCK_TEST_STOP_AFTER_SPAWN", "1");
+    if !early_guard {
+        a.env("ZKLOCK_UNSAFE_LATE_WATCHDOG", "1");
+    }
+    let zk = Zk::connect(&servers());
+    let resume = |a: &Background| a.signal(libc::SIGCONT);
+    overlap_scenario(name, a, &servers(), &[], &zk, |_| {}, resume)
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "stops zklock with a test hook: needs --features test-hooks"
+)]
+fn a_zklock_stopped_right_after_the_spawn_leaves_no_command_unguarded() {
+    let overlap = stopped_after_spawn("stop-after-spawn", true);
+    overlap.assert_apart();
+    assert_eq!(overlap.ran_a.code, Some(79), "{:?}", overlap.ran_a);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "a negative control: needs --features test-hooks"
+)]
+fn negative_control_a_watchdog_told_only_after_the_spawn_misses_a_zklock_stopped_there() {
+    let overlap = stopped_after_spawn("stop-after-spawn-late", false);
+    overlap.assert_overlapped("with the watchdog told after the spawn");
+}
+
 /// The watchdog's pid, as `-vv` names it.
 fn watchdog_pid(stderr: &str) -> Option<i32> {
     stderr

@@ -333,7 +333,7 @@ impl Runner {
             env.push(("ZKLOCK_EVENT_CHILD", child));
             env.push(("ZKLOCK_EVENT_CHANGE", change.to_string()));
         }
-        self.running = Some(child::spawn(&self.argv, &env, None, None)?);
+        self.running = Some(child::spawn(&self.argv, &env, None, None, None)?);
         Ok(())
     }
 

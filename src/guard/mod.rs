@@ -21,7 +21,7 @@ use crate::diag::Diag;
 use crate::lease::{BootTime, Lease};
 use crate::recipe::OwnNode;
 use crate::signal::{self, Caught, Listener, Signal};
-use crate::sys::watchdog::Watchdog;
+use crate::sys::watchdog::{Enlist, Watchdog};
 
 mod supervisor;
 #[cfg(test)]
@@ -158,6 +158,32 @@ enum Watching {
     Set(Pin<Box<dyn Future<Output = WatchedEvent>>>),
 }
 
+/// Off only in a test build's negative control (hooks.rs): without the lease, a partitioned
+/// holder runs on after the server expired it.
+fn enforce_lease() -> bool {
+    !crate::hooks::is_off(crate::hooks::Off::Lease)
+}
+
+/// When the watchdog kills the command if no probe is answered from now on.
+fn first_deadline(lease: &Lease) -> BootTime {
+    if enforce_lease() {
+        lease.hard_kill_at()
+    } else {
+        BootTime(i64::MAX)
+    }
+}
+
+/// Just before the command's spawn: the watchdog's timer runs from now, and the command
+/// publishes its own group to it before its exec (sys/watchdog.rs), so a zklock stopped or
+/// killed between the spawn and `supervise` leaves no command unguarded. None without a
+/// watchdog (and in a test build's negative control, which leaves that window open).
+pub fn expect(watchdog: Option<&Watchdog>, lease: &Lease) -> Option<Enlist> {
+    if crate::hooks::is_off(crate::hooks::Off::EarlyGuard) {
+        return None;
+    }
+    watchdog.map(|w| w.expect(first_deadline(lease).0))
+}
+
 /// Runs the safety monitor (supervisor.rs) on the real command and session until the command
 /// and everything it left are gone. The watchdog, when there is one, is told the group and
 /// each new SIGKILL deadline, so the command cannot outlive the lease even if zklock stops.
@@ -173,17 +199,11 @@ pub async fn supervise(
     watches: &mut Watches,
     diag: &Diag,
 ) -> Ending {
-    // Off only in a test build's negative control (hooks.rs): without the lease, a
-    // partitioned holder runs on after the server expired it.
-    let enforce_lease = !crate::hooks::is_off(crate::hooks::Off::Lease);
+    let enforce_lease = enforce_lease();
     if let Some(w) = watchdog {
-        // The first deadline, which watch_over publishes again; the helper arms its timer now.
-        let deadline = if enforce_lease {
-            lease.hard_kill_at()
-        } else {
-            BootTime(i64::MAX)
-        };
-        w.guard(child.pid(), deadline.0);
+        // The first deadline, which watch_over publishes again: as `expect` armed it before
+        // the spawn (unless a negative control had the watchdog learn of the command only now).
+        w.guard(child.pid(), first_deadline(&lease).0);
         child.spare(w.pid());
     }
     signal::forward_to(child.pid());

@@ -29,6 +29,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use super::raw::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CloneArgs};
+use super::watchdog::Enlist;
 
 /// The command's cgroup, as the spawn uses it.
 #[derive(Clone, Copy)]
@@ -53,14 +54,25 @@ pub struct Spawn<'a> {
     pub cgroup: Option<IntoCgroup<'a>>,
     /// Give the command's new process group the terminal (stdin's).
     pub terminal: bool,
+    /// Publish the command's process group to the watchdog, from the command itself before
+    /// its exec (sys/watchdog.rs).
+    pub enlist: Option<Enlist>,
 }
 
 /// Starts `program args` with zklock's environment less `unset`, plus `env`, in a new process
 /// group of its own (taking the terminal when `terminal`), with the parent-death signal set,
-/// inside `cgroup` if given, and with the CPUs zklock was started with (affinity.rs). Returns
-/// its pid, once it has exec'd; Err is the exec's error (NotFound: no such command), or the
-/// fork's.
+/// inside `cgroup` if given, and with the CPUs zklock was started with (affinity.rs), enlisted
+/// with the watchdog before its exec. Returns its pid, once it has exec'd; Err is the exec's
+/// error (NotFound: no such command), or the fork's: then nothing stays enlisted.
 pub fn spawn(how: &Spawn<'_>) -> io::Result<i32> {
+    let spawned = spawn_either_way(how);
+    if let (Err(_), Some(enlist)) = (&spawned, how.enlist) {
+        enlist.withdraw();
+    }
+    spawned
+}
+
+fn spawn_either_way(how: &Spawn<'_>) -> io::Result<i32> {
     let Spawn {
         program,
         args,
@@ -68,6 +80,7 @@ pub fn spawn(how: &Spawn<'_>) -> io::Result<i32> {
         unset,
         cgroup,
         terminal,
+        enlist,
         ..
     } = *how;
     match spawn_clone3(how) {
@@ -92,6 +105,10 @@ pub fn spawn(how: &Spawn<'_>) -> io::Result<i32> {
             if !super::raw::killed_with_parent(zklock) {
                 // zklock died before the prctl took effect.
                 libc::_exit(137);
+            }
+            // std made the new group before running this.
+            if let Some(enlist) = enlist {
+                enlist.enlist(rustix::process::getpid().as_raw_nonzero().get());
             }
             if let Some(procs) = &procs
                 && !super::raw::write_file(procs, b"0")
@@ -130,6 +147,7 @@ struct ChildArgs {
     envp: *const *const libc::c_char,
     zklock: libc::pid_t,
     terminal: bool,
+    enlist: Option<Enlist>,
     /// Where the child reports a failed exec.
     report: Report,
 }
@@ -205,6 +223,7 @@ fn spawn_clone3(how: &Spawn<'_>) -> Result<i32, Failed> {
         unset,
         cgroup,
         terminal,
+        enlist,
     } = *how;
     let exec = |e| Failed::Exec(e);
     let path = match found {
@@ -260,6 +279,7 @@ fn spawn_clone3(how: &Spawn<'_>) -> Result<i32, Failed> {
             envp: envp_ptrs.as_ptr(),
             zklock: libc::getpid(),
             terminal,
+            enlist,
             report,
         };
         // The kernel resets zklock's handlers in the child (a signal that comes before the
@@ -335,6 +355,9 @@ extern "C" fn child_main(child: *const ChildArgs) -> ! {
             libc::_exit(137);
         }
         libc::setpgid(0, 0);
+        if let Some(enlist) = child.enlist {
+            enlist.enlist(libc::getpid());
+        }
         // Take the terminal for the new group (as a shell's child does); SIGTTOU is ignored.
         if child.terminal {
             libc::tcsetpgrp(0, libc::getpid());

@@ -46,8 +46,12 @@ use super::raw;
 /// The page zklock and the helper share.
 #[repr(C)]
 struct Shared {
-    /// The command's process group; 0 when there is none to guard.
+    /// The command's process group; 0 when there is none to guard. Written by the command
+    /// itself, before its exec (`Enlist`), and by zklock.
     pgid: AtomicI32,
+    /// 1 from just before the command's spawn until zklock stands down: a group is about to
+    /// be published, so the helper keeps its timer armed even before it sees one.
+    expecting: AtomicI32,
     /// CLOCK_BOOTTIME nanoseconds after which the group must be killed.
     deadline: AtomicI64,
     /// The length of the command's cgroup's directory in `cgroup`; 0 while it has none.
@@ -122,9 +126,25 @@ impl Watchdog {
         self.shared.cgroup_len.store(bytes.len(), Ordering::SeqCst);
     }
 
+    /// Just before the command's spawn: arms the helper's timer to `deadline` (CLOCK_BOOTTIME
+    /// ns) and returns what the command, between its fork and its exec, publishes its own
+    /// group with. From that moment on, whatever happens to zklock (stopped, killed right
+    /// after the spawn), the helper kills the command's group once `deadline` passes, or when
+    /// zklock dies: the command is guarded from before its first instruction of its own.
+    pub fn expect(&self, deadline: i64) -> Enlist {
+        self.shared.deadline.store(deadline, Ordering::SeqCst);
+        self.shared.expecting.store(1, Ordering::SeqCst);
+        arm(self.timer.as_fd(), deadline);
+        Enlist {
+            pgid: &self.shared.pgid,
+        }
+    }
+
     /// From now on the helper kills group `pgid` once `deadline` (CLOCK_BOOTTIME ns) passes,
     /// or when zklock dies. Publishes both, then arms the helper's timer (whose file both
-    /// hold) to the deadline: the helper is not woken now, only when the timer fires.
+    /// hold) to the deadline: the helper is not woken now, only when the timer fires. (The
+    /// command enlisted itself already, when `expect` was called before its spawn: this only
+    /// confirms it.)
     pub fn guard(&self, pgid: i32, deadline: i64) {
         self.shared.deadline.store(deadline, Ordering::SeqCst);
         self.shared.pgid.store(pgid, Ordering::SeqCst);
@@ -141,6 +161,29 @@ impl Watchdog {
     /// timer, and leaves the timer unarmed, or exits at zklock's end.)
     pub fn stand_down(&self) {
         self.shared.pgid.store(0, Ordering::SeqCst);
+        self.shared.expecting.store(0, Ordering::SeqCst);
+    }
+}
+
+/// What the command publishes its process group with, from its own pre-exec code: an atomic
+/// store into the page zklock and the helper share (the command, cloned or forked, still
+/// maps it), so it needs no system call and no lock.
+#[derive(Clone, Copy)]
+pub struct Enlist {
+    pgid: &'static AtomicI32,
+}
+
+impl Enlist {
+    /// In the command, between its fork and its exec, once it leads its own process group:
+    /// the helper kills `pgid` from now on. Async-signal-safe.
+    pub fn enlist(self, pgid: i32) {
+        self.pgid.store(pgid, Ordering::SeqCst);
+    }
+
+    /// In zklock, when the command did not start (its exec failed): nothing to kill, and its
+    /// pid may be another process's soon.
+    pub fn withdraw(self) {
+        self.pgid.store(0, Ordering::SeqCst);
     }
 }
 
@@ -278,11 +321,16 @@ fn helper_main(helper: &Helper) -> ! {
         // A group read here is the one zklock armed the timer for, and its deadline read next
         // is that one or a later: re-arming to it never makes the helper late.
         let pgid = shared.pgid.load(Ordering::SeqCst);
-        if pgid == 0 {
-            continue;
-        }
         let deadline = shared.deadline.load(Ordering::SeqCst);
         let now = boot_now();
+        if pgid == 0 {
+            // A command about to start that has not published its group yet: look again at
+            // the deadline, or 0.1 s after it has passed, until it has.
+            if shared.expecting.load(Ordering::SeqCst) != 0 {
+                arm(timer, deadline.max(now + RETRY_KILL_NS));
+            }
+            continue;
+        }
         if now >= deadline {
             kill(pgid);
             // Again in 0.1 s while zklock has not withdrawn the group (it is stopped): a
