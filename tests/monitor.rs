@@ -538,6 +538,11 @@ fn prometheus_metrics_are_right_and_promtool_accepts_them() {
 
 /// Peak RSS (KiB) and stdout of `zklock ls <args>`, by GNU time.
 fn measured(args: &[&str], name: &str) -> (u64, Ran) {
+    measured_with(args, name, &[])
+}
+
+/// `measured` with `env` added to zklock's environment.
+fn measured_with(args: &[&str], name: &str, env: &[(&str, &str)]) -> (u64, Ran) {
     let dir = workdir(name);
     let (rss, stdout) = (dir.join("rss"), dir.join("stdout"));
     let mut timed = Command::new("/usr/bin/time");
@@ -546,7 +551,8 @@ fn measured(args: &[&str], name: &str) -> (u64, Ran) {
         .arg(&rss)
         .arg(env!("CARGO_BIN_EXE_zklock"))
         .args(["-s", &servers(), "ls"])
-        .args(args);
+        .args(args)
+        .envs(env.iter().copied());
     // Into a file: a pipe would fill long before the end.
     timed.stdin(std::process::Stdio::null());
     timed.stdout(std::fs::File::create(&stdout).expect("stdout file"));
@@ -605,6 +611,18 @@ fn a_walk_of_ten_thousand_lock_directories_stays_small() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!((held, waiters), (10_000, 30_000.0));
+    // Where no temporary file can be made, each metric's lines stay in memory: the same text.
+    let no_tmp = [("TMPDIR", "/nonexistent/zklock-test")];
+    let (_, unspilled) = measured_with(
+        &["--prometheus", "-R", &base],
+        "mon-scale-unspilled",
+        &no_tmp,
+    );
+    assert_eq!(unspilled.code, Some(0), "{:?}", unspilled.stderr);
+    assert!(
+        unspilled.stdout == ran.stdout,
+        "the metrics differ without a temporary file"
+    );
     let (stale_kib, stale) = measured(&["--stale", "-R", &base], "mon-scale-stale");
     assert_eq!(stale.code, Some(2), "{:?}", stale.stderr);
     assert_eq!(stale.stdout.lines().count(), 10_000);

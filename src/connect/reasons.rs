@@ -111,10 +111,15 @@ impl Recorder {
     /// not make it gone.
     pub fn every_server_was_busy(&self) -> bool {
         let all = self.failures.lock().map(|f| f.clone()).unwrap_or_default();
-        !all.is_empty()
-            && all
-                .iter()
-                .all(|f| all.iter().any(|b| b.server == f.server && b.is_busy()))
+        // (A long -w may gather many failures, of a few servers.)
+        let mut busy: Vec<&str> = all
+            .iter()
+            .filter(|f| f.is_busy())
+            .map(|f| f.server.as_str())
+            .collect();
+        busy.sort_unstable();
+        busy.dedup();
+        !all.is_empty() && all.iter().all(|f| busy.contains(&f.server.as_str()))
     }
 
     /// The last failure of each server, in the order they first failed.
@@ -155,6 +160,8 @@ impl Subscriber for Capture {
         event.record(&mut message);
         if let Some(failure) = parse(&message.0)
             && let Ok(mut failures) = self.failures.lock()
+            // (The same again, as a wait for a free connection meets it: nothing new.)
+            && failures.last() != Some(&failure)
         {
             failures.push(failure);
         }

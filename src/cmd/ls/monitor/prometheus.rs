@@ -80,14 +80,17 @@ pub(super) struct Metrics {
 struct Lines {
     memory: String,
     file: Option<File>,
+    /// No temporary file could be made: the lines stay in memory, and no other is tried.
+    unspilled: bool,
 }
 
 impl Lines {
     fn push(&mut self, sample: &str) -> Result<(), Error> {
         self.memory.push_str(sample);
         if self.memory.len() >= SPILL {
-            if self.file.is_none() {
+            if self.file.is_none() && !self.unspilled {
                 self.file = spill_file();
+                self.unspilled = self.file.is_none();
             }
             if let Some(file) = &mut self.file {
                 file.write_all(self.memory.as_bytes())
