@@ -180,9 +180,10 @@ impl Record {
         (record, problem)
     }
 
-    /// Whether the data held anything of a run record (a directory's data that is not, and is
-    /// not empty, is a peer's or garbage).
-    pub fn is_empty(&self) -> bool {
+    /// Whether the data held no run (a directory's data that holds none, and is not empty,
+    /// is a peer's or garbage, or a semaphore's limit alone). `== Record::default()` is
+    /// "nothing at all".
+    pub fn holds_no_run(&self) -> bool {
         self.last.is_none() && self.last_success.is_none() && self.history.is_empty()
     }
 

@@ -71,13 +71,7 @@ impl<'a> Lister<'a> {
                 }
             }
         }
-        // Requests go out when called: every one is sent before any answer is awaited.
-        let pending: Vec<_> = paths.iter().map(|p| self.client.get_data(p)).collect();
-        let mut read = Vec::with_capacity(paths.len());
-        for reply in pending {
-            read.push(reply.await);
-        }
-        read
+        pipelined(paths, |p| self.client.get_data(p)).await
     }
 
     pub(super) async fn children(&mut self, paths: &[String]) -> Result<Vec<Listing>, ZkError> {
@@ -96,12 +90,7 @@ impl<'a> Lister<'a> {
                 }
             }
         }
-        let pending: Vec<_> = paths.iter().map(|p| self.client.list_children(p)).collect();
-        let mut lists = Vec::with_capacity(paths.len());
-        for reply in pending {
-            lists.push(reply.await);
-        }
-        Ok(lists)
+        Ok(pipelined(paths, |p| self.client.list_children(p)).await)
     }
 
     fn batching(&self) -> bool {
@@ -129,6 +118,20 @@ impl<'a> Lister<'a> {
         }
         Ok(results)
     }
+}
+
+/// One request per path, in order: the client sends each when it is made, so every one is
+/// sent before any answer is awaited.
+async fn pipelined<T, F: std::future::Future<Output = T>>(
+    paths: &[String],
+    request: impl Fn(&str) -> F,
+) -> Vec<T> {
+    let pending: Vec<F> = paths.iter().map(|p| request(p)).collect();
+    let mut answers = Vec::with_capacity(paths.len());
+    for reply in pending {
+        answers.push(reply.await);
+    }
+    answers
 }
 
 /// A multiRead answer of another kind than asked for: its own error, or one saying so.

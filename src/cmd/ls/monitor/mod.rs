@@ -219,7 +219,7 @@ async fn read(lister: &mut Lister<'_>, window: &mut [Dir], diag: &Diag) -> bool 
         d.record = match problem {
             None if record == Record::default() => Reading::None,
             None => Reading::Record(Box::new(record)),
-            Some(why) if !record.is_empty() => {
+            Some(why) if !record.holds_no_run() => {
                 diag.warn(format_args!(
                     "{}: part of its run record is unreadable: {why}",
                     d.path

@@ -139,19 +139,27 @@ impl Metrics {
         self.lines[metric].push(&line)
     }
 
-    fn run(&mut self, metrics: [usize; 2], path: &str, run: &Run) -> Result<(), Error> {
-        let labels = run_labels(run);
-        let labels = [("path", path), ("id", &labels.0), ("host", &labels.1)];
+    /// A run's start and duration as `metrics` (and its status, when `status` names a
+    /// metric), labelled with its path, id and host.
+    fn run(
+        &mut self,
+        metrics: [usize; 2],
+        status: Option<usize>,
+        path: &str,
+        run: &Run,
+    ) -> Result<(), Error> {
+        let (id, host) = (
+            render::data_text(run.id.as_bytes()),
+            render::data_text(run.host.as_bytes()),
+        );
+        let labels = [("path", path), ("id", &id), ("host", &host)];
         self.sample(metrics[0], &labels, &seconds(run.start_ms))?;
-        self.sample(metrics[1], &labels, &seconds(run.duration_ms as i64))
+        self.sample(metrics[1], &labels, &seconds(run.duration_ms as i64))?;
+        if let Some(metric) = status {
+            self.sample(metric, &labels, &run.status.to_string())?;
+        }
+        Ok(())
     }
-}
-
-fn run_labels(run: &Run) -> (String, String) {
-    (
-        render::data_text(run.id.as_bytes()),
-        render::data_text(run.host.as_bytes()),
-    )
 }
 
 impl Output for Metrics {
@@ -177,13 +185,10 @@ impl Output for Metrics {
                     self.sample(4, &at, &n.to_string())?;
                 }
                 if let Some(last) = &record.last {
-                    self.run([6, 7], path, last)?;
-                    let (id, host) = run_labels(last);
-                    let labels = [("path", path), ("id", id.as_str()), ("host", host.as_str())];
-                    self.sample(8, &labels, &last.status.to_string())?;
+                    self.run([6, 7], Some(8), path, last)?;
                 }
                 match &record.last_success {
-                    Some(success) => self.run([9, 10], path, success)?,
+                    Some(success) => self.run([9, 10], None, path, success)?,
                     None if record.last.is_some() => self.sample(9, &at, "0")?,
                     None => {}
                 }
