@@ -243,6 +243,7 @@ async fn hold(
     let mut child = match child::spawn(&plan.argv, &env, cgroup, Some(program), enlist) {
         Ok(child) => child,
         Err(e) => {
+            // A failed exec enlisted a pid that is no command's (and may soon be another's).
             if let Some(w) = prepared.watchdog {
                 w.stand_down();
             }

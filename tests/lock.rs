@@ -981,6 +981,17 @@ fn a_nested_zklock_on_the_same_lock_is_re_entrant() {
     zk().assert_empty_soon(&path, Duration::from_secs(5));
 }
 
+/// A server that takes at most `max` connections from one address (`maxClientCnxns`).
+fn limited_server(name: &str, max: u32) -> Server {
+    Server::custom(
+        name,
+        move |_, _| format!("maxClientCnxns={max}\n"),
+        vec![],
+        "",
+        false,
+    )
+}
+
 /// A crowd on one host beyond the server's limit of connections from one address
 /// (`maxClientCnxns`, 3 here): with -w, every contender waits for a free connection as for
 /// the lock, and all take their turns; with neither -w nor a long --connect-timeout, those
@@ -988,13 +999,7 @@ fn a_nested_zklock_on_the_same_lock_is_re_entrant() {
 /// debug dump or "no server answered".
 #[test]
 fn a_crowd_beyond_max_client_cnxns_takes_its_turns_with_w() {
-    let server = Server::custom(
-        "cnxns",
-        |_, _| "maxClientCnxns=3\n".into(),
-        vec![],
-        "",
-        false,
-    );
+    let server = limited_server("cnxns", 3);
     let path = unique_path("crowd-cnxns");
     let dir = workdir("crowd-cnxns");
     let crowd = |options: &[&str]| -> Vec<Ran> {
@@ -1041,13 +1046,7 @@ fn a_crowd_beyond_max_client_cnxns_takes_its_turns_with_w() {
 /// holder still holds the server's only connection.)
 #[test]
 fn a_wait_for_a_free_connection_outlasts_the_session_timeout() {
-    let server = Server::custom(
-        "cnxns-one",
-        |_, _| "maxClientCnxns=1\n".into(),
-        vec![],
-        "",
-        false,
-    );
+    let server = limited_server("cnxns-one", 1);
     let path = unique_path("full-server");
     let holder = hold(&server.connect(), &path, "full-server-holder");
     let waiter = Streaming::spawn(

@@ -86,26 +86,24 @@ pub struct Contender {
 
 /// The contenders among `children`, lowest sequence first.
 pub fn contenders(children: Vec<String>) -> Vec<Contender> {
-    let mut found: Vec<Contender> = children
-        .into_iter()
-        .filter_map(|name| {
-            let (seq, shared) = sequence_of(&name)?;
-            Some(Contender { name, seq, shared })
-        })
-        .collect();
-    found.sort_by(|a, b| a.seq.cmp(&b.seq).then_with(|| a.name.cmp(&b.name)));
-    found
+    collect_contenders(children)
 }
 
 /// The contenders among `names`, lowest sequence first, copying only theirs (`ls` of a node
 /// with 200,000 children copied every name to find none).
 pub fn contenders_among(names: &[String]) -> Vec<Contender> {
+    collect_contenders(names.iter().map(String::as_str))
+}
+
+fn collect_contenders<S: AsRef<str> + Into<String>>(
+    names: impl IntoIterator<Item = S>,
+) -> Vec<Contender> {
     let mut found: Vec<Contender> = names
-        .iter()
+        .into_iter()
         .filter_map(|name| {
-            let (seq, shared) = sequence_of(name)?;
+            let (seq, shared) = sequence_of(name.as_ref())?;
             Some(Contender {
-                name: name.clone(),
+                name: name.into(),
                 seq,
                 shared,
             })

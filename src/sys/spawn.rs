@@ -63,16 +63,9 @@ pub struct Spawn<'a> {
 /// group of its own (taking the terminal when `terminal`), with the parent-death signal set,
 /// inside `cgroup` if given, and with the CPUs zklock was started with (affinity.rs), enlisted
 /// with the watchdog before its exec. Returns its pid, once it has exec'd; Err is the exec's
-/// error (NotFound: no such command), or the fork's: then nothing stays enlisted.
+/// error (NotFound: no such command), or the fork's (the caller then stands the watchdog
+/// down: a pid enlisted by a failed exec is no command's).
 pub fn spawn(how: &Spawn<'_>) -> io::Result<i32> {
-    let spawned = spawn_either_way(how);
-    if let (Err(_), Some(enlist)) = (&spawned, how.enlist) {
-        enlist.withdraw();
-    }
-    spawned
-}
-
-fn spawn_either_way(how: &Spawn<'_>) -> io::Result<i32> {
     let Spawn {
         program,
         args,

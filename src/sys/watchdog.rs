@@ -179,12 +179,6 @@ impl Enlist {
     pub fn enlist(self, pgid: i32) {
         self.pgid.store(pgid, Ordering::SeqCst);
     }
-
-    /// In zklock, when the command did not start (its exec failed): nothing to kill, and its
-    /// pid may be another process's soon.
-    pub fn withdraw(self) {
-        self.pgid.store(0, Ordering::SeqCst);
-    }
 }
 
 /// The watchdog forked by `start_early`, or why it could not be.
