@@ -26,7 +26,7 @@ end
 
 complete -c zklock -n "__fish_zklock_needs_command" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_needs_command" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
+complete -c zklock -n "__fish_zklock_needs_command" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one. With -w, servers that close new connections at once (at their maxClientCnxns) are waited for until -w\'s end' -r
 complete -c zklock -n "__fish_zklock_needs_command" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
 complete -c zklock -n "__fish_zklock_needs_command" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_needs_command" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
@@ -99,7 +99,7 @@ PWR\t''"
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand lock" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
+complete -c zklock -n "__fish_zklock_using_subcommand lock" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one. With -w, servers that close new connections at once (at their maxClientCnxns) are waited for until -w\'s end' -r
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand lock" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
@@ -142,7 +142,7 @@ PWR\t''"
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l kill-grace -d 'How long the command has after the kill signal before SIGKILL' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand elect" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
+complete -c zklock -n "__fish_zklock_using_subcommand elect" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one. With -w, servers that close new connections at once (at their maxClientCnxns) are waited for until -w\'s end' -r
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
@@ -167,7 +167,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand elect" -s h -l help -d 'Pr
 complete -c zklock -n "__fish_zklock_using_subcommand elect" -s V -l version -d 'Print version'
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand watch" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
+complete -c zklock -n "__fish_zklock_using_subcommand watch" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one. With -w, servers that close new connections at once (at their maxClientCnxns) are waited for until -w\'s end' -r
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand watch" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F
@@ -194,7 +194,7 @@ complete -c zklock -n "__fish_zklock_using_subcommand watch" -s V -l version -d 
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l stale -d 'The run records at PATH and below it (one level; every level with -R) whose last success started longer ago than DURATION (default: 1.5 × the period recorded with the run, see zklock-lock(1): once per period), or that never succeeded: a line each, and exit 2; exit 0 when none is. A record without a period is reported as unknown when no DURATION is given (not stale)' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -s s -l servers -d 'ZooKeeper connect string: host:port[,host:port]...[/chroot]' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l session-timeout -d 'Requested session timeout; the server negotiates it within [2, 20] x tickTime, and every safety deadline uses the negotiated value' -r
-complete -c zklock -n "__fish_zklock_using_subcommand ls" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one' -r
+complete -c zklock -n "__fish_zklock_using_subcommand ls" -l connect-timeout -d 'Give up (exit 69) when no server answers within this; a server silent for a third of it is given up for the next one. With -w, servers that close new connections at once (at their maxClientCnxns) are waited for until -w\'s end' -r
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-ca -d 'PEM bundle of the CAs that sign the servers\' certificates [default: the system\'s]' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-cert -d 'Our client certificate (PEM; the key may follow it in the same file, as in ZooKeeper\'s PEM keystores); the session gets the x509 identity CN=..,O=..' -r -F
 complete -c zklock -n "__fish_zklock_using_subcommand ls" -l tls-key -d 'The private key of --tls-cert (PEM, unencrypted), when not in the certificate\'s file' -r -F

@@ -28,7 +28,8 @@ pub struct ConnectionArgs {
     pub session_timeout: Duration,
 
     /// Give up (exit 69) when no server answers within this; a server silent for a third of
-    /// it is given up for the next one
+    /// it is given up for the next one. With -w, servers that close new connections at once
+    /// (at their maxClientCnxns) are waited for until -w's end
     #[arg(long, global = true, default_value = "10s", value_parser = crate::duration::parse, value_name = "DURATION", help_heading = "Connection")]
     pub connect_timeout: Duration,
 
